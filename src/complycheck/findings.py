@@ -1,0 +1,104 @@
+"""Findings: small frozen records of one rule violated by one entity, with a location and a
+citation of the policy text, rendered from the rule's own templates."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from .facts import Fact
+from .i18n import Text
+from .rulebook.compiler import CompiledRule
+from .rulebook.spec import PLACEHOLDER, Source
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    severity: Severity
+    plan_id: str
+    entity: str
+    entity_key: str
+    entity_name: str
+    location: Location
+    message: Text
+    remediation: Text
+    values: tuple[tuple[str, Any], ...]
+    citation: Source
+    justification: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable identity by meaning: plan, rule, entity and the values that decided it."""
+        basis = "|".join([self.plan_id, self.rule_id, self.entity, self.entity_key,
+                          repr(self.values)])
+        return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.location, self.rule_id, self.entity_key)
+
+
+def render(template: str, context: Mapping[str, Any]) -> str:
+    """Replace ``{name}`` placeholders from ``context``; nothing else is interpreted."""
+
+    def value(match: Any) -> str:
+        item = context.get(match.group(1))
+        if isinstance(item, bool):
+            return "true" if item else "false"
+        if isinstance(item, float):
+            return f"{item:g}"
+        return "" if item is None else str(item)
+
+    return PLACEHOLDER.sub(value, template)
+
+
+def make_finding(rule: CompiledRule, fact: Fact, plan_id: str, file: str) -> Finding:
+    spec = rule.spec
+    params = {name: rule.param_for(name, fact.values) for name in rule.params}
+    context = {**fact.values, **params, "key": fact.key, "justification": fact.justification}
+    severity = Severity(spec.severity)
+    if spec.in_principle and fact.justification and severity is Severity.ERROR:
+        severity = Severity.WARNING  # 原则上: a stated justification lowers the finding
+    position = fact.position
+    location = Location(file, position.line if position else 1, position.column if position else 1)
+    shown = tuple((f, fact.values[f]) for f in rule.fields if f in fact.values and f != "name")
+    shown += tuple(sorted((k, v) for k, v in params.items() if isinstance(v, int | float | str)))
+    return Finding(
+        rule_id=spec.id,
+        severity=severity,
+        plan_id=plan_id,
+        entity=fact.entity,
+        entity_key=fact.key,
+        entity_name=fact.label,
+        location=location,
+        message=Text(zh=render(spec.message.zh, context), en=render(spec.message.en, context)),
+        remediation=Text(
+            zh=render(spec.remediation.zh, context), en=render(spec.remediation.en, context)
+        ),
+        values=shown,
+        citation=spec.source,
+        justification=fact.justification if spec.in_principle else None,
+    )

@@ -1,0 +1,65 @@
+"""Languages and scripts: bilingual text, the user's language, and script normalisation.
+
+Plans may be written in simplified or traditional characters. Everything that is matched
+(enumeration labels, names, jurisdictions) is compared in its simplified form.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import Enum
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Lang(str, Enum):
+    ZH = "zh"
+    EN = "en"
+
+
+class Text(BaseModel):
+    """A text in Chinese and English."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    zh: str
+    en: str
+
+    def get(self, lang: Lang) -> str:
+        return self.zh if lang is Lang.ZH else self.en
+
+
+def default_lang(environ: dict[str, str] | None = None) -> Lang:
+    """The language of the user's locale: Chinese for ``zh*`` locales, English otherwise."""
+    env = os.environ if environ is None else environ
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = env.get(var, "")
+        if value:
+            return Lang.ZH if value.lower().startswith("zh") else Lang.EN
+    return Lang.EN
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> object:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=65536)
+def to_simplified(text: str) -> str:
+    """``text`` in simplified characters (ASCII passes through untouched)."""
+    if text.isascii():
+        return text
+    return str(_t2s().convert(text))  # type: ignore[attr-defined]
+
+
+def fold(text: str) -> str:
+    """The form used to compare names and labels: simplified, trimmed, case-folded,
+    full-width ASCII turned half-width."""
+    text = text.strip().translate(_FULLWIDTH)
+    return to_simplified(text).casefold()
+
+
+_FULLWIDTH = {0xFF01 + i: 0x21 + i for i in range(94)} | {0x3000: 0x20}

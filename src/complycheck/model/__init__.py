@@ -1,0 +1,1 @@
+"""The plan format: pydantic models of a submitted institutional-reform plan."""

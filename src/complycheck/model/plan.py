@@ -1,0 +1,270 @@
+"""Models of a submitted plan (机构编制方案).
+
+The format can express every Tier-1 rule of the rulebook: units with their change and quotas
+before and after, internal divisions, functions, townships with their institutions and stationed
+agencies, grids, enforcement teams and open rectification problems. Models are strict: unknown
+keys are rejected, numbers are not read from strings, and enumerations accept an English code
+or a Chinese label in either script. ``docs/plan-format.md`` documents the format.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    Strict,
+    field_validator,
+    model_validator,
+)
+
+from .enums import (
+    Change,
+    Coded,
+    Disposition,
+    DivisionType,
+    FunctionRole,
+    GridType,
+    InstitutionType,
+    JurisdictionClass,
+    Level,
+    PartyRelation,
+    PICategory,
+    ProblemStatus,
+    StationedCategory,
+    TeamLevel,
+    TownshipType,
+    UnitKind,
+)
+
+
+def _enum(cls: type[Coded]) -> Any:
+    return BeforeValidator(cls.parse)
+
+
+def _share(value: Any) -> Any:
+    """Read ``0.6``, ``60%`` or ``"0.6"`` as a share; leave anything else to be rejected."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        text = value.strip().replace("％", "%")
+        try:
+            return float(text[:-1]) / 100 if text.endswith("%") else float(text)
+        except ValueError:
+            return value
+    return value
+
+
+def _date(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return value
+    return value
+
+
+Count = Annotated[StrictInt, Field(ge=0)]
+Name = Annotated[StrictStr, Field(min_length=1, max_length=200)]
+Ident = Annotated[StrictStr, Field(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")]
+Share = Annotated[
+    float, BeforeValidator(_share), Strict(), Field(ge=0, le=1, allow_inf_nan=False)
+]
+Date = Annotated[dt.date, BeforeValidator(_date), Strict()]
+Reason = Annotated[StrictStr, Field(min_length=1, max_length=2000)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Jurisdiction(Model):
+    name: Name
+    level: Annotated[Level, _enum(Level)]
+    class_: Annotated[JurisdictionClass, _enum(JurisdictionClass)] | None = Field(
+        default=None, alias="class"
+    )
+    province: Name | None = None
+    city: Name | None = None
+
+
+class PlanMeta(Model):
+    id: Ident
+    title: Name
+    date: Date
+    jurisdiction: Jurisdiction
+
+
+class Quotas(Model):
+    """Approved headcount (编制) by type."""
+
+    administrative: Count = 0
+    public_institution: Count = 0
+    support: Count = 0
+
+    @property
+    def total(self) -> int:
+        return self.administrative + self.public_institution + self.support
+
+
+class LeadershipPosts(Model):
+    """Leadership posts (领导职数): approved before the plan, approved by it, and filled."""
+
+    approved_before: Count | None = None
+    approved: Count
+    actual: Count
+
+
+class FunctionAssignment(Model):
+    """A matter or function (事项/职责) the unit carries, as lead (牵头) or assisting (配合)."""
+
+    name: Name
+    role: Annotated[FunctionRole, _enum(FunctionRole)] = FunctionRole.LEAD
+
+
+class Division(Model):
+    """An internal division (内设机构) of a unit."""
+
+    id: Ident
+    name: Name
+    type: Annotated[DivisionType, _enum(DivisionType)]
+    change: Annotated[Change, _enum(Change)] = Change.KEPT
+    predecessors: list[Ident] = Field(default_factory=list)
+    quotas_before: Count | None = None
+    quotas_after: Count | None = None
+
+
+class Unit(Model):
+    """A party/government organ or a public institution affected by the plan."""
+
+    id: Ident
+    name: Name
+    kind: Annotated[UnitKind, _enum(UnitKind)]
+    change: Annotated[Change, _enum(Change)]
+    predecessors: list[Ident] = Field(default_factory=list)
+    pi_category: Annotated[PICategory, _enum(PICategory)] | None = None
+    locally_specific: StrictBool = False
+    established: Date | None = None
+    abolished: Date | None = None
+    quotas_before: Quotas | None = None
+    quotas_after: Quotas | None = None
+    actual_staff: Quotas | None = None
+    planned_hires: Count = 0
+    leadership_posts: LeadershipPosts | None = None
+    functions: list[FunctionAssignment] = Field(default_factory=list)
+    divisions: list[Division] = Field(default_factory=list)
+    justification: Reason | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Unit:
+        if self.kind is UnitKind.ORGAN and self.pi_category is not None:
+            raise ValueError("pi_category applies to public institutions only")
+        if self.change is not Change.ABOLISHED and self.quotas_after is None:
+            raise ValueError(
+                f"a unit whose change is '{self.change.value}' needs quotas_after "
+                "(its approved quotas once the plan takes effect)"
+            )
+        if self.change is Change.MERGED and not self.predecessors:
+            raise ValueError("a merged unit needs predecessors (the units merged into it)")
+        if self.change in (Change.NEW, Change.ABOLISHED) and self.predecessors:
+            raise ValueError(f"a unit whose change is '{self.change.value}' has no predecessors")
+        if self.change is Change.NEW and self.quotas_before is not None and self.quotas_before.total:
+            raise ValueError("a new unit has no quotas before the plan")
+        return self
+
+
+class TownshipInstitution(Model):
+    """An institution a township sets up (the 办/站/中心 of the standard set)."""
+
+    name: Name
+    type: Annotated[InstitutionType, _enum(InstitutionType)]
+    nature: Annotated[UnitKind, _enum(UnitKind)] = UnitKind.ORGAN
+
+
+class StationedAgency(Model):
+    """An office a county department stations in the township (派驻机构)."""
+
+    id: Ident
+    name: Name
+    department: Name | None = None
+    category: Annotated[StationedCategory, _enum(StationedCategory)]
+    disposition: Annotated[Disposition, _enum(Disposition)]
+    party_relation: Annotated[PartyRelation, _enum(PartyRelation)] | None = None
+    evaluation_share: Share | None = None
+
+
+class Township(Model):
+    id: Ident
+    name: Name
+    type: Annotated[TownshipType, _enum(TownshipType)] = TownshipType.ORDINARY
+    institutions: list[TownshipInstitution] = Field(default_factory=list)
+    stationed_agencies: list[StationedAgency] = Field(default_factory=list)
+
+
+class Grid(Model):
+    """A grid (网格), the smallest unit of grassroots management."""
+
+    code: Ident
+    name: Name | None = None
+    township: Ident | None = None
+    households: Count
+    population: Count
+    dense_area: StrictBool = False
+    type: Annotated[GridType, _enum(GridType)] = GridType.COMPREHENSIVE
+    justification: Reason | None = None
+
+
+class EnforcementTeam(Model):
+    id: Ident
+    name: Name
+    field: Name
+    level: Annotated[TeamLevel, _enum(TeamLevel)]
+
+
+class Problem(Model):
+    """An open or rectified staffing-discipline problem of a unit (问题整改台账)."""
+
+    unit: Ident
+    description: Reason
+    status: Annotated[ProblemStatus, _enum(ProblemStatus)] = ProblemStatus.OPEN
+    found: Date | None = None
+
+
+class ControlQuotas(Model):
+    """Quota control numbers by type; a type left out has no control number."""
+
+    administrative: Count | None = None
+    public_institution: Count | None = None
+    support: Count | None = None
+
+
+class ControlNumbers(Model):
+    """Control numbers (控制数) set by the upper level, where given."""
+
+    institutions: Count | None = None
+    quotas: ControlQuotas | None = None
+
+
+class Plan(Model):
+    """A whole submitted plan."""
+
+    plan: PlanMeta
+    units: list[Unit] = Field(default_factory=list)
+    townships: list[Township] = Field(default_factory=list)
+    grids: list[Grid] = Field(default_factory=list)
+    enforcement_teams: list[EnforcementTeam] = Field(default_factory=list)
+    problems: list[Problem] = Field(default_factory=list)
+    control_numbers: ControlNumbers | None = None
+
+    @field_validator("units", "townships", "grids", "enforcement_teams", "problems", mode="before")
+    @classmethod
+    def _list_or_none(cls, value: Any) -> Any:
+        return [] if value is None else value
+

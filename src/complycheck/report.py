@@ -1,0 +1,69 @@
+"""The canonical report of one run: every plan checked, its findings, the rules applied and
+skipped, and every input error. Reporters render it; nothing else decides what it says."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from enum import IntEnum
+
+from .errors import Problem
+from .findings import Finding, Severity
+from .i18n import Text
+
+
+class ExitCode(IntEnum):
+    """0: nothing at or above the fail level; 1: findings at or above it;
+    2: usage, input, rulebook or rule-evaluation error."""
+
+    OK = 0
+    FINDINGS = 1
+    ERROR = 2
+
+
+@dataclass(frozen=True)
+class SkippedRule:
+    rule_id: str
+    reason: Text
+
+
+@dataclass(frozen=True)
+class RuleFailure:
+    """A rule that could not be evaluated for a plan: an error result, never a pass."""
+
+    rule_id: str
+    message: str
+
+
+@dataclass(frozen=True)
+class PlanReport:
+    file: str
+    plan_id: str
+    title: str
+    jurisdiction: str
+    findings: tuple[Finding, ...]
+    applied: tuple[str, ...]
+    skipped: tuple[SkippedRule, ...] = ()
+    failures: tuple[RuleFailure, ...] = ()
+
+
+@dataclass(frozen=True)
+class Report:
+    plans: tuple[PlanReport, ...]
+    input_errors: tuple[Problem, ...] = ()
+    engine: str = "durable"
+    rules_total: int = 0
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [f for p in self.plans for f in p.findings]
+
+    def counts(self) -> Counter[Severity]:
+        return Counter(f.severity for f in self.findings)
+
+    def exit_code(self, fail_on: Severity | None) -> ExitCode:
+        if self.input_errors or any(p.failures for p in self.plans):
+            return ExitCode.ERROR
+        if fail_on is not None and any(f.severity.rank >= fail_on.rank for f in self.findings):
+            return ExitCode.FINDINGS
+        return ExitCode.OK

@@ -1,0 +1,1 @@
+"""Reporters turn the canonical report into an output format."""

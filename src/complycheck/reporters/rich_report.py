@@ -1,0 +1,158 @@
+"""The terminal report: a summary by severity, then findings grouped by rule, each with the
+entity, its file:line, the actual value against the limit and a short citation."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from rich.console import Console, Group, RenderableType
+from rich.markup import escape
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text as RichText
+from rich.theme import Theme
+
+from ..errors import Problem
+from ..findings import Finding, Severity
+from ..i18n import Lang
+from ..report import PlanReport, Report
+
+THEME = Theme(
+    {
+        "sev.error": "bold red",
+        "sev.warning": "bold yellow",
+        "sev.info": "bold cyan",
+        "loc": "bold",
+        "rule": "bold magenta",
+        "muted": "dim",
+        "ok": "bold green",
+        "quote": "italic",
+    }
+)
+
+WORDS = {
+    "error": {"zh": "错误", "en": "error"},
+    "warning": {"zh": "警告", "en": "warning"},
+    "info": {"zh": "提示", "en": "info"},
+    "findings": {"zh": "项问题", "en": "finding(s)"},
+    "plan": {"zh": "方案", "en": "Plan"},
+    "no_findings": {"zh": "未发现问题", "en": "No findings"},
+    "applied": {"zh": "已适用规则", "en": "Rules applied"},
+    "skipped": {"zh": "不适用（范围外）", "en": "Skipped (out of scope)"},
+    "fix": {"zh": "整改", "en": "Fix"},
+    "source": {"zh": "依据", "en": "Source"},
+    "justification": {"zh": "说明理由", "en": "Justification"},
+    "input_errors": {"zh": "输入错误", "en": "Input errors"},
+    "rule_failed": {"zh": "规则执行失败", "en": "Rule failed"},
+    "summary": {"zh": "汇总", "en": "Summary"},
+    "plans": {"zh": "个方案", "en": "plan(s)"},
+    "engine": {"zh": "引擎", "en": "engine"},
+}
+
+
+def w(key: str, lang: Lang) -> str:
+    return WORDS[key][lang.value]
+
+
+def make_console(file: object = None, *, width: int | None = None, color: bool | None = None) -> Console:
+    return Console(
+        file=file,  # type: ignore[arg-type]
+        theme=THEME,
+        width=width,
+        force_terminal=color,
+        no_color=color is False,
+        highlight=False,
+        soft_wrap=False,
+    )
+
+
+def severity_label(sev: Severity, lang: Lang) -> RichText:
+    return RichText(w(sev.value, lang), style=f"sev.{sev.value}")
+
+
+def _finding(f: Finding, lang: Lang) -> RenderableType:
+    head = RichText.assemble(
+        (f"{f.location}", "loc"), "  ", severity_label(f.severity, lang), "  ",
+        (f.entity_key, "bold"),
+    )
+    lines: list[RenderableType] = [head, RichText("  " + f.message.get(lang))]
+    if f.justification:
+        lines.append(RichText.assemble(("  " + w("justification", lang) + ": ", "muted"),
+                                       f.justification))
+    lines.append(RichText.assemble(("  " + w("fix", lang) + ": ", "muted"),
+                                   f.remediation.get(lang)))
+    return Group(*lines)
+
+
+def _citation(f: Finding, lang: Lang) -> RichText:
+    src = f.citation
+    quote = src.quote if len(src.quote) <= 60 else src.quote[:58] + "……"
+    return RichText.assemble(
+        ("  " + w("source", lang) + ": ", "muted"),
+        f"{src.jurisdiction.get(lang)} {src.item} ({src.seed}) ",
+        ("「" + quote + "」", "quote"),
+    )
+
+
+def _plan(plan: PlanReport, lang: Lang) -> RenderableType:
+    parts: list[RenderableType] = []
+    title = RichText.assemble(
+        (w("plan", lang) + " ", "bold"), (plan.plan_id, "bold"), f"  {plan.title}  ",
+        (plan.jurisdiction, "muted"), "  ", (plan.file, "loc"),
+    )
+    parts.append(title)
+    by_rule: dict[str, list[Finding]] = defaultdict(list)
+    for f in plan.findings:
+        by_rule[f.rule_id].append(f)
+    for rule_id in sorted(by_rule, key=lambda r: min(x.sort_key() for x in by_rule[r])):
+        items = by_rule[rule_id]
+        first = items[0]
+        parts.append(RichText(""))
+        parts.append(RichText.assemble((rule_id, "rule"), "  ",
+                                       (f"{len(items)} {w('findings', lang)}", "muted")))
+        parts.append(_citation(first, lang))
+        parts.extend(_finding(f, lang) for f in items)
+    for failure in plan.failures:
+        parts.append(RichText.assemble((f"{w('rule_failed', lang)} {failure.rule_id}: ", "sev.error"),
+                                       failure.message))
+    if not plan.findings and not plan.failures:
+        parts.append(RichText(w("no_findings", lang), style="ok"))
+    parts.append(RichText(""))
+    parts.append(RichText.assemble((w("applied", lang) + ": ", "muted"),
+                                   ", ".join(plan.applied) or "-"))
+    for skip in plan.skipped:
+        parts.append(RichText.assemble((w("skipped", lang) + ": ", "muted"),
+                                       f"{skip.rule_id} ({skip.reason.get(lang)})"))
+    return Group(*parts)
+
+
+def _errors(problems: tuple[Problem, ...], lang: Lang) -> RenderableType:
+    table = Table.grid(padding=(0, 1))
+    for p in problems:
+        table.add_row(RichText(str(p), style="sev.error"))
+    return Panel(table, title=escape(w("input_errors", lang)), border_style="red", expand=False)
+
+
+def _summary(report: Report, lang: Lang) -> RenderableType:
+    counts = report.counts()
+    text = RichText.assemble(
+        (w("summary", lang) + ": ", "bold"), f"{len(report.plans)} {w('plans', lang)}, ",
+    )
+    for i, sev in enumerate(Severity):
+        if i:
+            text.append(", ")
+        text.append(f"{counts.get(sev, 0)} ")
+        text.append_text(severity_label(sev, lang))
+    if report.input_errors:
+        text.append(f", {len(report.input_errors)} {w('input_errors', lang)}", style="sev.error")
+    text.append(f"  ({w('engine', lang)}: {report.engine})", style="muted")
+    return text
+
+
+def render_rich(report: Report, console: Console, lang: Lang) -> None:
+    """Print ``report`` to ``console``. All user text goes in as Text, never as markup."""
+    for plan in report.plans:
+        console.print(_plan(plan, lang))
+    if report.input_errors:
+        console.print(_errors(report.input_errors, lang))
+    console.print(_summary(report, lang))

@@ -1,0 +1,1 @@
+"""The rulebook: rule files as data, their loading, and their compilation."""

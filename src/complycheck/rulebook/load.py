@@ -1,0 +1,110 @@
+"""Load rule files from the built-in rulebook and from user folders, strictly.
+
+A rule file that cannot be read, does not fit the format, or does not compile is a fatal
+error naming file:line:col; it is never skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from ..errors import InputError, Problem, RulebookError
+from ..source import SourceMap, load_file
+from ..validate import pydantic_problems
+from .compiler import CompiledRule, compile_rule
+from .spec import All, AnyOf, Compare, Not, RuleSpec
+
+RULE_SUFFIXES = (".yaml", ".yml")
+_TAGS = {"all": All, "any": AnyOf, "not": Not, "compare": Compare}
+
+
+@dataclass(frozen=True)
+class LoadedRule:
+    spec: RuleSpec
+    source: SourceMap
+    compiled: CompiledRule
+
+    @property
+    def file(self) -> str:
+        return self.source.file
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    """Rules by id, in id order."""
+
+    rules: tuple[LoadedRule, ...]
+
+    def __iter__(self) -> Iterable[LoadedRule]:  # type: ignore[override]
+        return iter(self.rules)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def get(self, rule_id: str) -> LoadedRule | None:
+        return next((r for r in self.rules if r.spec.id == rule_id), None)
+
+
+def builtin_rules_dir() -> Path:
+    """The rulebook shipped with complycheck (inside the wheel, or ``rules/`` of a checkout)."""
+    packaged = Path(str(resources.files("complycheck"))) / "rules"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "rules"
+
+
+def load_rule(path: Path) -> LoadedRule:
+    try:
+        doc = load_file(path)
+    except InputError as exc:
+        raise RulebookError(exc.problems) from None
+    if not isinstance(doc.data, dict):
+        raise RulebookError([Problem(str(path), doc.source.position(()), "expected a rule mapping")])
+    try:
+        spec = RuleSpec.model_validate(doc.data)
+    except ValidationError as exc:
+        raise RulebookError(list(pydantic_problems(exc, doc.source, RuleSpec, _TAGS))) from None
+    return LoadedRule(spec, doc.source, compile_rule(spec, doc.source))
+
+
+def rule_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        raise RulebookError([Problem(str(folder), None, "rule folder not found")])
+    return sorted(p for p in folder.rglob("*") if p.suffix in RULE_SUFFIXES and p.is_file())
+
+
+def load_rulebook(extra: Sequence[Path] = (), *, builtin: bool = True) -> Rulebook:
+    """The built-in rules plus every rule file under the ``extra`` folders."""
+    folders = ([builtin_rules_dir()] if builtin else []) + list(extra)
+    loaded: dict[str, LoadedRule] = {}
+    problems: list[Problem] = []
+    for folder in folders:
+        for path in rule_files(folder):
+            try:
+                rule = load_rule(path)
+            except RulebookError as exc:
+                problems.extend(exc.problems)
+                continue
+            first = loaded.get(rule.spec.id)
+            if first is not None:
+                problems.append(
+                    Problem(rule.file, rule.source.position(("id",)),
+                            f"duplicate rule id {rule.spec.id!r} (also in {first.file})")
+                )
+                continue
+            loaded[rule.spec.id] = rule
+    if problems:
+        raise RulebookError(problems)
+    return Rulebook(tuple(loaded[k] for k in sorted(loaded, key=_id_order)))
+
+
+def _id_order(rule_id: str) -> tuple[str, int, str]:
+    head = rule_id.split("-")[0]
+    letters = head.rstrip("0123456789")
+    digits = head[len(letters):]
+    return (letters, int(digits) if digits else 0, rule_id)

@@ -1,0 +1,272 @@
+"""Load a plan file and validate it: the format (pydantic) and the references between entities.
+
+Every problem is reported with file:line:col, the field path and what was expected.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import InputError, Problem
+from .model.enums import Change, Coded
+from .model.plan import Plan
+from .source import Document, PathKey, SourceMap, load_file
+
+
+@dataclass(frozen=True)
+class LoadedPlan:
+    """A validated plan with the map of where each of its values came from."""
+
+    plan: Plan
+    source: SourceMap
+
+    @property
+    def file(self) -> str:
+        return self.source.file
+
+
+def load_plan(path: Path, *, display: str | None = None) -> LoadedPlan:
+    """Read and validate one plan file; raise :class:`InputError` naming every problem found."""
+    doc = load_file(path, display=display)
+    return validate_document(doc)
+
+
+def validate_document(doc: Document) -> LoadedPlan:
+    file = doc.source.file
+    if not isinstance(doc.data, dict):
+        got = "a list" if isinstance(doc.data, list) else f"a {type(doc.data).__name__} value"
+        raise InputError.single(
+            file, doc.source.position(()), f"expected a plan (a mapping with 'plan:'), got {got}"
+        )
+    try:
+        plan = Plan.model_validate(doc.data)
+    except ValidationError as exc:
+        raise InputError(
+            sorted(pydantic_problems(exc, doc.source, Plan), key=_order)
+        ) from None
+    problems = sorted(check_references(plan, doc.source), key=_order)
+    if problems:
+        raise InputError(problems)
+    return LoadedPlan(plan, doc.source)
+
+
+def _order(p: Problem) -> tuple[int, int, str]:
+    pos = p.position
+    return (pos.line if pos else 0, pos.column if pos else 0, p.message)
+
+
+def dotted(path: Iterable[str | int]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+# --- pydantic errors in plain words -------------------------------------------------------
+
+_TYPE_WORDS = {
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "string_type": "a text",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "date_type": "a date (YYYY-MM-DD)",
+    "date_parsing": "a date (YYYY-MM-DD)",
+    "date_from_datetime_parsing": "a date (YYYY-MM-DD)",
+}
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (true/false)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    kind = {str: "text", int: "whole number", float: "number"}.get(type(value), type(value).__name__)
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{text} ({kind})"
+
+
+def pydantic_problems(
+    exc: ValidationError,
+    source: SourceMap,
+    root: type[BaseModel],
+    tags: dict[str, type[BaseModel]] | None = None,
+) -> Iterator[Problem]:
+    """Each error of ``exc`` (raised validating ``root``) as a located, plain-words problem.
+
+    ``tags`` names the classes of a tagged union, whose tags pydantic puts in error paths.
+    """
+    for err in exc.errors(include_url=False):
+        loc, models = _walk(tuple(err["loc"]), root, tags or {})
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            parent = next((m for m in models[-2] if _is_model(m)), None) if len(models) > 1 else None
+            allowed = ", ".join(_field_names(parent)) if parent else ""
+            message = f"unknown field {loc[-1]!r}" + (f"; expected one of: {allowed}" if allowed else "")
+            yield Problem(source.file, source.position(loc, key=True), message, dotted(loc))
+            continue
+        if kind == "missing":
+            message = f"missing required field {loc[-1]!r}"
+            yield Problem(source.file, source.position(loc[:-1]), message, dotted(loc))
+            continue
+        got = _describe(err.get("input"))
+        enum_cls = next((m for m in models[-1] if _is_enum(m)), None)
+        if kind == "enum" and enum_cls is not None:
+            message = f"expected one of: {enum_cls.choices()}; got {got}"
+        elif kind in _TYPE_WORDS:
+            message = f"expected {_TYPE_WORDS[kind]}, got {got}"
+        elif kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
+            message = f"{err['msg'][0].lower()}{err['msg'][1:]}, got {got}"
+        elif kind == "string_pattern_mismatch":
+            message = f"expected an identifier without spaces at either end, got {got}"
+        elif kind == "string_too_short":
+            message = f"expected a non-empty text, got {got}"
+        elif kind == "finite_number":
+            message = f"expected a finite number, got {got}"
+        elif kind == "value_error":
+            message = str(err["msg"]).removeprefix("Value error, ")
+        else:
+            message = f"{err['msg'][0].lower()}{err['msg'][1:]}; got {got}"
+        yield Problem(source.file, source.position(loc), message, dotted(loc))
+
+
+def _is_model(cls: Any) -> bool:
+    return isinstance(cls, type) and issubclass(cls, BaseModel)
+
+
+def _is_enum(cls: Any) -> bool:
+    return isinstance(cls, type) and issubclass(cls, Coded)
+
+
+def _unwrap(annotation: Any) -> list[Any]:
+    """The concrete classes inside Optional/list/dict/Annotated wrappers."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType, list):
+        return [c for arg in typing.get_args(annotation) for c in _unwrap(arg)]
+    if origin is dict:
+        return [("dict", _unwrap(typing.get_args(annotation)[1]))]
+    return [annotation]
+
+
+def _walk(
+    loc: PathKey, root: type[BaseModel], tags: dict[str, type[BaseModel]]
+) -> tuple[PathKey, list[list[Any]]]:
+    """The path as it is in the file (union tags removed) and the classes at each step."""
+    current: list[Any] = [root]
+    path: list[str | int] = []
+    steps: list[list[Any]] = []
+    for part in loc:
+        if isinstance(part, str) and part in tags and tags[part] in current:
+            current = [tags[part]]
+            continue
+        path.append(part)
+        nxt: list[Any] = []
+        for cls in current:
+            if isinstance(cls, tuple):  # a dict's value type: any key leads to it
+                nxt.extend(cls[1])
+            elif isinstance(part, int):
+                nxt.append(cls)
+            elif _is_model(cls):
+                for name, info in cls.model_fields.items():
+                    if part in (name, info.alias):
+                        nxt.extend(_unwrap(info.annotation))
+        if not isinstance(part, int):
+            current = nxt
+        steps.append(current)
+    return tuple(path), [[root], *steps]
+
+
+def _field_names(cls: type[BaseModel]) -> list[str]:
+    return [info.alias or name for name, info in cls.model_fields.items()]
+
+
+# --- references between entities ---------------------------------------------------------
+
+
+def check_references(plan: Plan, source: SourceMap) -> Iterator[Problem]:
+    """Ids are unique, and every reference names an entity that exists and fits."""
+    file = source.file
+
+    def at(path: PathKey, message: str) -> Problem:
+        return Problem(file, source.position(path), message, dotted(path))
+
+    def unique(items: Iterable[tuple[str, PathKey]], what: str) -> Iterator[Problem]:
+        seen: dict[str, PathKey] = {}
+        for ident, path in items:
+            if ident in seen:
+                first = source.position(seen[ident])
+                where = f" (first at line {first.line})" if first else ""
+                yield at(path, f"duplicate {what} {ident!r}{where}")
+            else:
+                seen.setdefault(ident, path)
+
+    units = {u.id: u for u in plan.units}
+    yield from unique(((u.id, ("units", i, "id")) for i, u in enumerate(plan.units)), "unit id")
+    yield from unique(
+        ((t.id, ("townships", i, "id")) for i, t in enumerate(plan.townships)), "township id"
+    )
+    yield from unique(((g.code, ("grids", i, "code")) for i, g in enumerate(plan.grids)), "grid code")
+    yield from unique(
+        ((t.id, ("enforcement_teams", i, "id")) for i, t in enumerate(plan.enforcement_teams)),
+        "enforcement team id",
+    )
+    yield from unique(
+        (
+            (a.id, ("townships", i, "stationed_agencies", j, "id"))
+            for i, t in enumerate(plan.townships)
+            for j, a in enumerate(t.stationed_agencies)
+        ),
+        "stationed agency id",
+    )
+    claimed: dict[str, str] = {}
+    for i, unit in enumerate(plan.units):
+        yield from unique(
+            ((d.id, ("units", i, "divisions", j, "id")) for j, d in enumerate(unit.divisions)),
+            f"division id in unit {unit.id!r}",
+        )
+        for j, pred in enumerate(unit.predecessors):
+            path = ("units", i, "predecessors", j)
+            other = units.get(pred)
+            if other is None:
+                yield at(path, f"predecessor {pred!r} is not a unit of this plan")
+            elif pred == unit.id:
+                yield at(path, "a unit cannot be its own predecessor")
+            elif other.change is not Change.ABOLISHED:
+                yield at(
+                    path,
+                    f"predecessor {pred!r} must be abolished by the plan "
+                    f"(its change is '{other.change.value}')",
+                )
+            elif pred in claimed:
+                yield at(path, f"unit {pred!r} is already the predecessor of {claimed[pred]!r}")
+            else:
+                claimed[pred] = unit.id
+    townships = {t.id for t in plan.townships}
+    for i, grid in enumerate(plan.grids):
+        if grid.township is not None and grid.township not in townships:
+            yield at(("grids", i, "township"), f"township {grid.township!r} is not in this plan")
+    for i, problem in enumerate(plan.problems):
+        if problem.unit not in units:
+            yield at(("problems", i, "unit"), f"unit {problem.unit!r} is not in this plan")
