@@ -26,7 +26,8 @@ except AttributeError:  # pragma: no cover
 PathKey = tuple[str | int, ...]
 
 MAX_BYTES = 64 * 1024 * 1024
-MAX_NODES = 2_000_000
+MAX_NODES = 5_000_000
+MAX_ALIAS_NODES = 100_000
 MAX_DEPTH = 64
 
 _SCALAR = yaml.SafeLoader  # constructor methods for scalar tags only
@@ -81,27 +82,39 @@ class _Builder:
         self.json_mode = json_mode
         self.map = SourceMap(file)
         self.nodes = 0
+        self.alias_nodes = 0
+        self.aliased = 0
+        self.seen: set[int] = set()
         self.constructor = _SCALAR("")
 
     def fail(self, node: yaml.Node, message: str) -> InputError:
         return InputError.single(self.file, _pos(node.start_mark), message)  # type: ignore[return-value]
 
     def build(self, node: yaml.Node, path: PathKey, depth: int) -> Any:
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise self.fail(
-                node,
-                f"the document expands to more than {MAX_NODES:,} values "
-                "(aliases that repeat a large structure?); refusing to read further",
-            )
-        if depth > MAX_DEPTH:
-            raise self.fail(node, f"nesting is deeper than {MAX_DEPTH} levels")
-        self.map.values[path] = _pos(node.start_mark)
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path, depth)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
-        return self._scalar(node)
+        """Build ``node``; an alias builds its anchor's subtree again, within a budget."""
+        repeat = id(node) in self.seen
+        self.seen.add(id(node))
+        self.aliased += repeat
+        try:
+            self.nodes += 1
+            self.alias_nodes += self.aliased > 0
+            if self.nodes > MAX_NODES or self.alias_nodes > MAX_ALIAS_NODES:
+                raise self.fail(
+                    node,
+                    f"the document expands to more than {MAX_ALIAS_NODES:,} values through "
+                    "aliases" if self.alias_nodes > MAX_ALIAS_NODES else
+                    f"the document has more than {MAX_NODES:,} values",
+                )
+            if depth > MAX_DEPTH:
+                raise self.fail(node, f"nesting is deeper than {MAX_DEPTH} levels")
+            self.map.values[path] = _pos(node.start_mark)
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path, depth)
+            if isinstance(node, yaml.SequenceNode):
+                return [self.build(x, (*path, i), depth + 1) for i, x in enumerate(node.value)]
+            return self._scalar(node)
+        finally:
+            self.aliased -= repeat
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey, depth: int) -> dict[str, Any]:
         if node.tag != "tag:yaml.org,2002:map":

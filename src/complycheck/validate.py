@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import InputError, Problem
 from .model.enums import Change, Coded
-from .model.plan import Plan
+from .model.plan import Plan, Unit
 from .source import Document, PathKey, SourceMap, load_file
 
 
@@ -116,38 +116,77 @@ def pydantic_problems(
 
     ``tags`` names the classes of a tagged union, whose tags pydantic puts in error paths.
     """
+    # Errors inside a union come once per alternative; group them at the union's place.
+    groups: dict[PathKey, list[tuple[str, int, Any, PathKey, list[list[Any]]]]] = {}
     for err in exc.errors(include_url=False):
-        loc, models = _walk(tuple(err["loc"]), root, tags or {})
-        kind = err["type"]
-        if kind == "extra_forbidden":
-            parent = next((m for m in models[-2] if _is_model(m)), None) if len(models) > 1 else None
-            allowed = ", ".join(_field_names(parent)) if parent else ""
-            message = f"unknown field {loc[-1]!r}" + (f"; expected one of: {allowed}" if allowed else "")
-            yield Problem(source.file, source.position(loc, key=True), message, dotted(loc))
-            continue
-        if kind == "missing":
-            message = f"missing required field {loc[-1]!r}"
-            yield Problem(source.file, source.position(loc[:-1]), message, dotted(loc))
-            continue
-        got = _describe(err.get("input"))
-        enum_cls = next((m for m in models[-1] if _is_enum(m)), None)
-        if kind == "enum" and enum_cls is not None:
-            message = f"expected one of: {enum_cls.choices()}; got {got}"
-        elif kind in _TYPE_WORDS:
-            message = f"expected {_TYPE_WORDS[kind]}, got {got}"
-        elif kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
-            message = f"{err['msg'][0].lower()}{err['msg'][1:]}, got {got}"
-        elif kind == "string_pattern_mismatch":
-            message = f"expected an identifier without spaces at either end, got {got}"
-        elif kind == "string_too_short":
-            message = f"expected a non-empty text, got {got}"
-        elif kind == "finite_number":
-            message = f"expected a finite number, got {got}"
-        elif kind == "value_error":
-            message = str(err["msg"]).removeprefix("Value error, ")
+        walk = _walk(tuple(err["loc"]), root, tags or {})
+        if walk.member is None:
+            yield _problem(err, walk.path, walk.steps, source)
         else:
-            message = f"{err['msg'][0].lower()}{err['msg'][1:]}; got {got}"
-        yield Problem(source.file, source.position(loc), message, dotted(loc))
+            groups.setdefault(walk.union_path, []).append(
+                (walk.member, len(walk.path) - len(walk.union_path), err, walk.path, walk.steps)
+            )
+    for union_path, items in groups.items():
+        if any(
+            len(other) > len(union_path) and other[: len(union_path)] == union_path
+            for other in groups
+        ):
+            continue  # a union nested inside this one failed more precisely
+        deepest = max(depth for _, depth, *_ in items)
+        best = {member for member, depth, *_ in items if depth == deepest}
+        if deepest > 0 and len(best) == 1:  # one alternative fits the shape: its errors
+            for _, depth, err, path, steps in items:
+                if depth == deepest or (_ in best):
+                    yield _problem(err, path, steps, source)
+            continue
+        names = dict.fromkeys(_MEMBER_WORDS.get(m.split("[")[0], m) for m, *_ in items)
+        got = _describe(items[0][2].get("input"))
+        message = f"expected one of these forms: {', '.join(names)}; got {got}"
+        yield Problem(source.file, source.position(union_path), message, dotted(union_path))
+
+
+_MEMBER_WORDS = {
+    "bool": "true or false",
+    "int": "a whole number",
+    "float": "a number",
+    "str": "a text",
+    "list": "a list",
+    "ParamRef": "{param: NAME}",
+    "Table": "{by: FIELD, values: {...}}",
+}
+
+
+def _problem(
+    err: Any, loc: PathKey, models: list[list[Any]], source: SourceMap
+) -> Problem:
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        parent = next((m for m in models[-2] if _is_model(m)), None) if len(models) > 1 else None
+        allowed = ", ".join(_field_names(parent)) if parent else ""
+        message = f"unknown field {loc[-1]!r}" + (f"; expected one of: {allowed}" if allowed else "")
+        return Problem(source.file, source.position(loc, key=True), message, dotted(loc))
+    if kind == "missing":
+        message = f"missing required field {loc[-1]!r}"
+        return Problem(source.file, source.position(loc[:-1]), message, dotted(loc))
+    got = _describe(err.get("input"))
+    enum_cls = next((m for m in models[-1] if _is_enum(m)), None)
+    if kind == "enum" and enum_cls is not None:
+        message = f"expected one of: {enum_cls.choices()}; got {got}"
+    elif kind in _TYPE_WORDS:
+        message = f"expected {_TYPE_WORDS[kind]}, got {got}"
+    elif kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
+        message = f"{err['msg'][0].lower()}{err['msg'][1:]}, got {got}"
+    elif kind == "string_pattern_mismatch":
+        message = f"expected an identifier without spaces at either end, got {got}"
+    elif kind == "string_too_short":
+        message = f"expected a non-empty text, got {got}"
+    elif kind == "finite_number":
+        message = f"expected a finite number, got {got}"
+    elif kind == "value_error":
+        message = str(err["msg"]).removeprefix("Value error, ")
+    else:
+        message = f"{err['msg'][0].lower()}{err['msg'][1:]}; got {got}"
+    return Problem(source.file, source.position(loc), message, dotted(loc))
 
 
 def _is_model(cls: Any) -> bool:
@@ -170,32 +209,52 @@ def _unwrap(annotation: Any) -> list[Any]:
     return [annotation]
 
 
-def _walk(
-    loc: PathKey, root: type[BaseModel], tags: dict[str, type[BaseModel]]
-) -> tuple[PathKey, list[list[Any]]]:
-    """The path as it is in the file (union tags removed) and the classes at each step."""
+@dataclass(frozen=True)
+class _Walk:
+    path: PathKey  # the path as it is in the file
+    steps: list[list[Any]]  # the classes that may stand at each step
+    member: str | None = None  # the union alternative the error belongs to, if any
+    union_path: PathKey = ()  # where that union stands
+
+
+def _walk(loc: PathKey, root: type[BaseModel], tags: dict[str, type[BaseModel]]) -> _Walk:
+    """Follow a pydantic error path through the models, dropping union tags and members."""
     current: list[Any] = [root]
     path: list[str | int] = []
-    steps: list[list[Any]] = []
+    steps: list[list[Any]] = [[root]]
+    tagged = False
+    member: str | None = None
+    union_path: PathKey = ()
     for part in loc:
-        if isinstance(part, str) and part in tags and tags[part] in current:
-            current = [tags[part]]
+        if not tagged and isinstance(part, str) and part in tags and tags[part] in current:
+            current, tagged = [tags[part]], True  # a union tag: the next part is a field
+            steps[-1] = current
             continue
-        path.append(part)
+        tagged = False
+        if isinstance(part, int):
+            path.append(part)
+            steps.append(current)
+            continue
         nxt: list[Any] = []
         for cls in current:
             if isinstance(cls, tuple):  # a dict's value type: any key leads to it
                 nxt.extend(cls[1])
-            elif isinstance(part, int):
-                nxt.append(cls)
             elif _is_model(cls):
                 for name, info in cls.model_fields.items():
                     if part in (name, info.alias):
                         nxt.extend(_unwrap(info.annotation))
-        if not isinstance(part, int):
-            current = nxt
+        base = part.split("[")[0]
+        if not nxt and len(current) > 1 and (
+            base in _MEMBER_WORDS or any(getattr(c, "__name__", None) == base for c in current)
+        ):
+            member, union_path = part, tuple(path)
+            current = [c for c in current if getattr(c, "__name__", None) == base]
+            steps[-1] = current
+            continue
+        path.append(part)
+        current = nxt
         steps.append(current)
-    return tuple(path), [[root], *steps]
+    return _Walk(tuple(path), steps, member, union_path)
 
 
 def _field_names(cls: type[BaseModel]) -> list[str]:
@@ -222,7 +281,9 @@ def check_references(plan: Plan, source: SourceMap) -> Iterator[Problem]:
             else:
                 seen.setdefault(ident, path)
 
-    units = {u.id: u for u in plan.units}
+    units: dict[str, Unit] = {}
+    for unit in plan.units:
+        units.setdefault(unit.id, unit)
     yield from unique(((u.id, ("units", i, "id")) for i, u in enumerate(plan.units)), "unit id")
     yield from unique(
         ((t.id, ("townships", i, "id")) for i, t in enumerate(plan.townships)), "township id"

@@ -189,7 +189,7 @@ class DurableEngine:
             else:
                 for fact in facts:
                     self._post(name, self._message(rule, fact, sid, ids, "s"))
-            state = self._host.get_state(name, sid)
+            state = self._state(name, sid)
         finally:
             self._delete(name, sid)
         if "exception" in state:
@@ -219,6 +219,14 @@ class DurableEngine:
             return  # the message matched no rule: nothing to report for it
         except dengine.MessageObservedException:
             raise EngineFailure(f"message {message['id']} was rejected as a duplicate") from None
+
+    def _state(self, name: str, sid: str) -> dict[str, Any]:
+        try:
+            return dict(self._host.get_state(name, sid))
+        except Exception as exc:
+            if "error code: 309" in str(exc):  # no message created the session: no action ran
+                return {}
+            raise
 
     def _delete(self, name: str, sid: str) -> None:
         try:

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from complycheck.engine import EngineName, make_engine
+from complycheck.engine.base import Engine
+from complycheck.rulebook.load import Rulebook, load_rulebook
+
+REPO = Path(__file__).resolve().parents[1]
+CASES = REPO / "cases"
+SHARED = REPO.parent / "shared"
+
+TAIYUAN_HEADER = """\
+plan:
+  id: test-plan
+  title: 测试方案
+  date: 2024-03-01
+  jurisdiction: {name: 小店区, level: county, class: 中, province: 山西省, city: 太原市}
+"""
+
+
+@pytest.fixture(scope="session")
+def rulebook() -> Rulebook:
+    return load_rulebook()
+
+
+@pytest.fixture(scope="session")
+def durable_engine() -> Engine:
+    return make_engine(EngineName.DURABLE)
+
+
+@pytest.fixture(scope="session", params=[e.value for e in EngineName])
+def engine(request: pytest.FixtureRequest) -> Engine:
+    return make_engine(EngineName(request.param))
+
+
+@pytest.fixture
+def write(tmp_path: Path) -> Callable[..., Path]:
+    """Write a dedented text file under tmp_path and return its path."""
+
+    def _write(text: str, name: str = "plan.yaml") -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    return _write

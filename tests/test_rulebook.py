@@ -1,0 +1,121 @@
+"""Rule files load strictly: every mistake is fatal and located; nothing in them executes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import opencc
+import pytest
+import yaml
+
+from complycheck.errors import RulebookError
+from complycheck.rulebook.compiler import And, Cmp
+from complycheck.rulebook.load import Rulebook, builtin_rules_dir, load_rule, load_rulebook
+
+from .conftest import SHARED
+
+R16 = (builtin_rules_dir() / "R16.yaml").read_text(encoding="utf-8")
+
+
+def broken(write: Callable[..., Path], old: str, new: str) -> str:
+    assert old in R16, old
+    path = write(R16.replace(old, new, 1), "rules/R16.yaml")
+    with pytest.raises(RulebookError) as info:
+        load_rule(path)
+    return str(info.value).replace(str(path), "R16.yaml")
+
+
+def line_of(text: str) -> int:
+    return next(i for i, line in enumerate(R16.splitlines(), 1) if text in line)
+
+
+def test_builtin_rulebook_loads(rulebook: Rulebook) -> None:
+    assert [r.spec.id for r in rulebook.rules] == ["R09", "R16", "R17"]
+
+
+def test_r16_compiles_to_under_ten_by_default(rulebook: Rulebook) -> None:
+    rule = rulebook.get("R16")
+    assert rule is not None
+    assert rule.compiled.violation == And((
+        Cmp("kind", "eq", "public_institution"),
+        Cmp("change", "in", ("new", "merged")),
+        Cmp("quota_after_total", "lte", 10),
+        Cmp("quota_after_total", "ne", 10),
+    ))
+
+
+def test_unknown_field(write: Callable[..., Path]) -> None:
+    message = broken(write, "{field: kind, eq:", "{field: kinds, eq:")
+    assert message.startswith(f"R16.yaml:{line_of('{field: kind, eq:')}:")
+    assert "unknown field 'kinds' of a unit" in message
+
+
+def test_unknown_operator(write: Callable[..., Path]) -> None:
+    message = broken(write, "{field: kind, eq:", "{field: kind, like:")
+    assert "unknown field 'like'" in message and "eq, ne, lt, lte, gt, gte" in message
+
+
+def test_unknown_enumeration_value(write: Callable[..., Path]) -> None:
+    message = broken(write, "eq: public_institution", "eq: public_institutoin")
+    assert "'public_institutoin' is not one of organ, public_institution" in message
+
+
+def test_unknown_parameter_and_placeholder(write: Callable[..., Path]) -> None:
+    assert "unknown parameter 'min_quotas'" in broken(
+        write, "gt: {param: min_quota}", "gt: {param: min_quotas}"
+    )
+    assert "unknown placeholder {quota}" in broken(
+        write, "核定编制{quota_after_total}名", "核定编制{quota}名"
+    )
+
+
+def test_type_mismatch_and_missing_parts(write: Callable[..., Path]) -> None:
+    assert "'lt' compares numbers" in broken(write, "{field: kind, eq:", "{field: kind, lt:")
+    assert "missing required field 'source'" in broken(write, "source:\n", "sources:\n")
+    assert "severity" in broken(write, "severity: error", "severity: fatal")
+
+
+def test_duplicate_rule_ids_are_fatal(tmp_path: Path) -> None:
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "mine.yaml").write_text(R16, encoding="utf-8")
+    with pytest.raises(RulebookError, match="duplicate rule id 'R16'"):
+        load_rulebook([extra])
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "{field: __class__, eq: 1}",
+        "{field: kind, eq: 1, exec: 'import os'}",
+        "\"__import__('os').system('true')\"",
+        "{eval: 'print(1)'}",
+        "!!python/object/apply:os.system ['true']",
+    ],
+)
+def test_rule_expressions_cannot_reach_python(write: Callable[..., Path], expression: str) -> None:
+    message = broken(write, "{field: kind, eq: public_institution}", expression)
+    assert message.startswith("R16.yaml:")
+
+
+def _normalise(text: str) -> str:
+    text = re.sub(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]+\)", "", text)
+    return str(opencc.OpenCC("t2s").convert(text))
+
+
+@pytest.mark.skipif(not (SHARED / "seeds").is_dir(), reason="../shared/seeds is not present")
+def test_every_quote_is_found_in_its_seed(rulebook: Rulebook) -> None:
+    for rule in rulebook.rules:
+        seed = (SHARED / "seeds" / rule.spec.source.seed).read_text(encoding="utf-8")
+        assert rule.spec.source.quote in _normalise(seed), rule.spec.id
+
+
+@pytest.mark.skipif(not (SHARED / "domain").is_dir(), reason="../shared/domain is not present")
+def test_every_item_id_matches_the_research_extraction(rulebook: Rulebook) -> None:
+    items = {i["id"]: i for i in yaml.safe_load((SHARED / "domain" / "rules_extracted.json").read_text())}
+    for rule in rulebook.rules:
+        item = items[rule.spec.source.item]
+        assert item["seed_file"] == rule.spec.source.seed
+        assert item["quote_simplified"] == rule.spec.source.quote

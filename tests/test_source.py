@@ -1,0 +1,113 @@
+"""The YAML/JSON reader: positions, and every hazard rejected with a location."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from complycheck.errors import InputError, Position
+from complycheck.source import load_file, load_text
+
+
+def error_of(text: str, fmt: str = "yaml") -> str:
+    with pytest.raises(InputError) as info:
+        load_text(text, "p.yaml", fmt)
+    return str(info.value)
+
+
+def test_positions_of_values_and_keys() -> None:
+    doc = load_text("a:\n  b: [1, 2]\n  c: x\n", "p.yaml", "yaml")
+    assert doc.data == {"a": {"b": [1, 2], "c": "x"}}
+    assert doc.source.values[("a", "b", 1)] == Position(2, 10)
+    assert doc.source.keys[("a", "c")] == Position(3, 3)
+    assert doc.source.position(("a", "c", "missing", 0)) == Position(3, 6)
+
+
+def test_json_positions_and_json_scalars() -> None:
+    doc = load_text('{\n\t"a": [1e3, "x", true, null]\n}', "p.json", "json")
+    assert doc.data == {"a": [1000.0, "x", True, None]}
+    assert doc.source.values[("a", 1)] == Position(2, 13)
+
+
+def test_duplicate_keys_name_both_lines() -> None:
+    message = error_of("a: 1\nb: 2\na: 3\n")
+    assert "p.yaml:3:1" in message
+    assert "duplicate key 'a' (first defined at line 1, column 1)" in message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: !!python/object:os.system {}\n",
+        "a: !!python/name:os.system\n",
+        "a: !!binary aGVsbG8=\n",
+        "a: !custom 1\n",
+        "a: !!set {x}\n",
+    ],
+)
+def test_tags_never_construct_objects(text: str) -> None:
+    assert "unsupported tag" in error_of(text)
+
+
+def test_merge_keys_are_rejected() -> None:
+    assert "merge keys" in error_of("base: &b {x: 1}\nother:\n  <<: *b\n")
+
+
+def test_alias_bomb_is_stopped_quickly() -> None:
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 10):
+        refs = ",".join([f"*a{i - 1}"] * 9)
+        lines.append(f"a{i}: &a{i} [{refs}]")
+    start = time.monotonic()
+    message = error_of("\n".join(lines) + "\n")
+    assert time.monotonic() - start < 5
+    assert "expands to more than 100,000 values through aliases" in message
+
+
+def test_small_aliases_are_fine() -> None:
+    doc = load_text("q: &q {administrative: 3}\nunits: [{quotas: *q}, {quotas: *q}]\n", "p", "yaml")
+    assert doc.data["units"][1] == {"quotas": {"administrative": 3}}
+
+
+def test_deep_nesting_is_rejected() -> None:
+    assert "nesting is deeper" in error_of("a: " + "[" * 200 + "]" * 200 + "\n")
+
+
+def test_syntax_error_has_line_and_column() -> None:
+    message = error_of("a: [1, 2\nb: 3\n")
+    assert message.startswith("p.yaml:") and "YAML syntax error" in message
+
+
+def test_empty_and_multi_document_files() -> None:
+    assert "the file is empty" in error_of("")
+    assert "several documents" in error_of("a: 1\n---\nb: 2\n")
+
+
+def test_bom_and_crlf_are_read(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_bytes("\ufeffa: 1\r\nb: 名\r\n".encode())
+    doc = load_file(path)
+    assert doc.data == {"a": 1, "b": "名"}
+    assert doc.source.values[("b",)] == Position(2, 4)
+
+
+def test_non_utf8_bytes_are_located(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_bytes(b"a: 1\nb: \xb2\xe2\n")
+    with pytest.raises(InputError) as info:
+        load_file(path)
+    assert str(info.value).startswith(f"{path}:2:4")
+    assert "not valid UTF-8" in str(info.value)
+
+
+def test_size_limit(tmp_path: Path) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text("a: " + "x" * 2000 + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="the limit is 1,000 bytes"):
+        load_file(path, max_bytes=1000)
+
+
+def test_datetime_is_not_a_date() -> None:
+    assert "not a date and time" in error_of("d: 2024-03-01 10:00:00\n")

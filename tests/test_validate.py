@@ -1,0 +1,158 @@
+"""Plan validation: every problem names file:line:col, the field path and what was expected."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from complycheck.errors import InputError
+from complycheck.model.enums import Change, UnitKind
+from complycheck.validate import load_plan
+
+from .conftest import TAIYUAN_HEADER
+
+
+def errors(write: Callable[..., Path], body: str, header: str = TAIYUAN_HEADER) -> list[str]:
+    path = write(header + body)
+    with pytest.raises(InputError) as info:
+        load_plan(path)
+    return [str(p).replace(str(path), "plan.yaml") for p in info.value.problems]
+
+
+def test_valid_plan_in_traditional_script(write: Callable[..., Path]) -> None:
+    path = write(TAIYUAN_HEADER + """\
+units:
+  - {id: u1, name: 檔案館, kind: 事業單位, change: 新設, pi_category: 公益一類,
+     quotas_after: {public_institution: 12}}
+""")
+    unit = load_plan(path).plan.units[0]
+    assert (unit.kind, unit.change) == (UnitKind.PUBLIC_INSTITUTION, Change.NEW)
+
+
+def test_unknown_field_points_at_the_key(write: Callable[..., Path]) -> None:
+    (message,) = errors(write, """\
+units:
+  - id: u1
+    name: 档案馆
+    kind: organ
+    change: kept
+    quotas_after: {administrative: 5}
+    quota: 5
+""")
+    assert message.startswith("plan.yaml:12:5: at units[0].quota unknown field 'quota'")
+    assert "expected one of: id, name, kind, change" in message
+
+
+def test_wrong_type_enum_and_missing(write: Callable[..., Path]) -> None:
+    messages = errors(write, """\
+units:
+  - id: u1
+    name: 档案馆
+    kind: 机关
+    change: kept
+    quotas_after: {administrative: "5"}
+grids:
+  - {code: G1, population: 10}
+""")
+    assert messages == [
+        "plan.yaml:9:11: at units[0].kind expected one of: organ (党政机构), "
+        "public_institution (事业单位); got '机关' (text)",
+        "plan.yaml:11:36: at units[0].quotas_after.administrative expected a whole number, "
+        "got '5' (text)",
+        "plan.yaml:13:5: at grids[0].households missing required field 'households'",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("-1", "greater than or equal to 0, got -1"),
+        (".nan", "expected a whole number, got nan"),
+        ("true", "expected a whole number, got true"),
+        ("1.5", "expected a whole number, got 1.5"),
+    ],
+)
+def test_numbers_are_checked(write: Callable[..., Path], value: str, expected: str) -> None:
+    (message,) = errors(write, f"grids:\n  - {{code: G1, households: {value}, population: 10}}\n")
+    assert expected in message and message.startswith("plan.yaml:7:")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("0.6", None),
+        ('"60%"', None),
+        (".inf", "less than or equal to 1, got inf"),
+        ("1.5", "less than or equal to 1"),
+        ("true", "expected a number, got true"),
+    ],
+)
+def test_shares(write: Callable[..., Path], value: str, expected: str | None) -> None:
+    body = f"""\
+townships:
+  - id: t1
+    name: 甲镇
+    stationed_agencies:
+      - {{id: s1, name: 司法所, category: enforcement, disposition: stationed,
+         evaluation_share: {value}}}
+"""
+    if expected is None:
+        path = write(TAIYUAN_HEADER + body)
+        share = load_plan(path).plan.townships[0].stationed_agencies[0].evaluation_share
+        assert share == pytest.approx(0.6)
+    else:
+        (message,) = errors(write, body)
+        assert expected in message and "evaluation_share" in message
+
+
+def test_dates_are_dates(write: Callable[..., Path]) -> None:
+    header = TAIYUAN_HEADER.replace("2024-03-01", "20240301")
+    (message,) = errors(write, "", header)
+    assert "at plan.date expected a date (YYYY-MM-DD)" in message
+
+
+def test_top_level_must_be_a_mapping(write: Callable[..., Path]) -> None:
+    path = write("- a\n- b\n")
+    with pytest.raises(InputError, match="expected a plan .* got a list"):
+        load_plan(path)
+
+
+def test_references_between_entities(write: Callable[..., Path]) -> None:
+    messages = errors(write, """\
+units:
+  - {id: u1, name: 甲, kind: organ, change: abolished}
+  - {id: u1, name: 乙, kind: organ, change: kept, quotas_after: {administrative: 3}}
+  - {id: u3, name: 丙, kind: organ, change: merged, predecessors: [u1, u9],
+     quotas_after: {administrative: 3}}
+  - {id: u4, name: 丁, kind: organ, change: merged, predecessors: [u3],
+     quotas_after: {administrative: 3}}
+grids:
+  - {code: G1, township: t9, households: 1, population: 1}
+problems:
+  - {unit: u7, description: 超编}
+""")
+    assert messages == [
+        "plan.yaml:8:10: at units[1].id duplicate unit id 'u1' (first at line 7)",
+        "plan.yaml:9:71: at units[2].predecessors[1] predecessor 'u9' is not a unit of this plan",
+        "plan.yaml:11:67: at units[3].predecessors[0] predecessor 'u3' must be abolished by the "
+        "plan (its change is 'merged')",
+        "plan.yaml:14:26: at grids[0].township township 't9' is not in this plan",
+        "plan.yaml:16:12: at problems[0].unit unit 'u7' is not in this plan",
+    ]
+
+
+def test_unit_consistency(write: Callable[..., Path]) -> None:
+    (message,) = errors(write, "units:\n  - {id: u1, name: 甲, kind: organ, change: new}\n")
+    assert message == (
+        "plan.yaml:7:5: at units[0] a unit whose change is 'new' needs quotas_after "
+        "(its approved quotas once the plan takes effect)"
+    )
+
+
+def test_example_plan_in_the_docs_is_valid() -> None:
+    from .conftest import REPO
+
+    loaded = load_plan(REPO / "docs" / "example-plan.yaml")
+    assert loaded.plan.units and loaded.plan.grids and loaded.plan.townships
