@@ -202,8 +202,10 @@ def _unwrap(annotation: Any) -> list[Any]:
     origin = typing.get_origin(annotation)
     if origin is typing.Annotated:
         return _unwrap(typing.get_args(annotation)[0])
-    if origin in (typing.Union, types.UnionType, list):
+    if origin in (typing.Union, types.UnionType):
         return [c for arg in typing.get_args(annotation) for c in _unwrap(arg)]
+    if origin is list:
+        return [("list", _unwrap(typing.get_args(annotation)[0]))]
     if origin is dict:
         return [("dict", _unwrap(typing.get_args(annotation)[1]))]
     return [annotation]
@@ -232,12 +234,13 @@ def _walk(loc: PathKey, root: type[BaseModel], tags: dict[str, type[BaseModel]])
             continue
         tagged = False
         if isinstance(part, int):
+            current = [e for c in current if isinstance(c, tuple) for e in c[1]]
             path.append(part)
             steps.append(current)
             continue
         nxt: list[Any] = []
         for cls in current:
-            if isinstance(cls, tuple):  # a dict's value type: any key leads to it
+            if isinstance(cls, tuple) and cls[0] == "dict":  # any key leads to the value type
                 nxt.extend(cls[1])
             elif _is_model(cls):
                 for name, info in cls.model_fields.items():
@@ -248,7 +251,10 @@ def _walk(loc: PathKey, root: type[BaseModel], tags: dict[str, type[BaseModel]])
             base in _MEMBER_WORDS or any(getattr(c, "__name__", None) == base for c in current)
         ):
             member, union_path = part, tuple(path)
-            current = [c for c in current if getattr(c, "__name__", None) == base]
+            current = [
+                c for c in current
+                if getattr(c, "__name__", None) == base or (isinstance(c, tuple) and c[0] == base)
+            ]
             steps[-1] = current
             continue
         path.append(part)

@@ -18,6 +18,9 @@ handled here:
 
 Rulesets cannot be removed from a host, so each compiled rule is registered once per engine
 and each evaluation runs in a fresh session (``sid``) that is deleted afterwards.
+``delete_state`` crashes the C code (a segfault) on a session that holds messages but in which
+no action has run yet, so every session starts with an "open" message whose rule runs a no-op
+action; the session is deleted only if that action ran and nothing failed.
 """
 
 from __future__ import annotations
@@ -34,6 +37,11 @@ from ..rulebook.compiler import And, Cmp, CompiledRule, Const, Or, Pred
 from .base import EngineResult, Hit, by_entity
 
 _ENTITY, _KEY, _ROLE = "_entity", "_key", "_role"
+
+# durable-rules keeps rulesets and sessions in process-wide C tables, so names and session
+# ids are drawn from process-wide counters: two engines never share either.
+_RULESET_NUMBERS = itertools.count(1)
+_SESSION_NUMBERS = itertools.count(1)
 
 
 class EngineFailure(Exception):
@@ -94,8 +102,13 @@ def to_json(pred: Pred) -> dict[str, Any]:
     return {name: {pred.field: pred.value}}
 
 
-def _where(entity: str, role: str, pred: Pred) -> dict[str, Any]:
-    return {"$and": [{_ENTITY: entity}, {_ROLE: role}, to_json(pred)]}
+def _where(
+    entity: str, role: str, pred: Pred, joins: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any]:
+    """One flat ``$and``: durable-rules 2.0.28 ignores a join reference that sits beside a
+    nested ``$and`` (the pairing then matches partners of any kind), so none is nested."""
+    parts = list(pred.items) if isinstance(pred, And) else [pred]
+    return {"$and": [{_ENTITY: entity}, {_ROLE: role}, *map(to_json, parts), *joins]}
 
 
 class DurableEngine:
@@ -104,7 +117,6 @@ class DurableEngine:
     def __init__(self) -> None:
         self._host = _SyncHost()
         self._rulesets: dict[str, str] = {}
-        self._sessions = itertools.count(1)
         self._sink: list[str] = []
         self._action_errors: list[str] = []
 
@@ -120,23 +132,26 @@ class DurableEngine:
 
         return action
 
+    def _opened(self, c: Any) -> None:
+        self._open = True
+
     def _ruleset(self, rule: CompiledRule) -> str:
         digest = hashlib.sha256(repr((rule.entity, rule.kind, rule.violation, rule.partner,
                                       rule.match_on)).encode()).hexdigest()[:12]
         name = self._rulesets.get(digest)
         if name is not None:
             return name
-        name = f"complycheck_{rule.id}_{digest}"
+        name = f"complycheck_{rule.id}_{digest}_{next(_RULESET_NUMBERS)}"
         if rule.kind == "pairing":
             assert rule.partner is not None
             joins = [{k: {"subject": k}} for k in rule.match_on]
             subject = _where(rule.entity, "s", rule.violation)
-            partner = _where(rule.entity, "p", rule.partner)
+            partner = _where(rule.entity, "p", rule.partner, joins)
             definition = {
                 "pair": {
                     "all": [
                         {"subject": subject},
-                        {"partner": {"$and": [partner, *joins]} if joins else partner},
+                        {"partner": partner},
                     ],
                     "run": lambda c: None,
                 },
@@ -153,6 +168,7 @@ class DurableEngine:
                     "run": self._record("m"),
                 }
             }
+        definition["open"] = {"all": [{"session": {_ROLE: "open"}}], "run": self._opened}
         self._host.set_rulesets({name: definition})
         self._rulesets[digest] = name
         return name
@@ -175,11 +191,16 @@ class DurableEngine:
 
     def _run(self, rule: CompiledRule, facts: list[Fact]) -> list[str]:
         name = self._ruleset(rule)
-        sid = str(next(self._sessions))
+        sid = str(next(_SESSION_NUMBERS))
         ids = _Ids(sid)
         self._sink = []
         self._action_errors = []
+        self._open = False
+        clean = False
         try:
+            self._post(name, {"sid": sid, "id": ids.next(), _ROLE: "open"})
+            if not self._open:
+                raise EngineFailure("the session did not open")
             if rule.kind == "pairing":
                 for fact in facts:  # every partner first, then the subjects in order
                     self._post(name, self._message(rule, fact, sid, ids, "p"))
@@ -189,9 +210,12 @@ class DurableEngine:
             else:
                 for fact in facts:
                     self._post(name, self._message(rule, fact, sid, ids, "s"))
-            state = self._state(name, sid)
+            clean = True
         finally:
-            self._delete(name, sid)
+            state = self._state(name, sid)
+            if self._open and clean and state is not None and "exception" not in state:
+                self._host.delete_state(name, sid)  # else left in place: its rule is an error
+        state = state or {}
         if "exception" in state:
             raise EngineFailure(f"an action failed: {state['exception']}")
         if self._action_errors:
@@ -220,16 +244,12 @@ class DurableEngine:
         except dengine.MessageObservedException:
             raise EngineFailure(f"message {message['id']} was rejected as a duplicate") from None
 
-    def _state(self, name: str, sid: str) -> dict[str, Any]:
+    def _state(self, name: str, sid: str) -> dict[str, Any] | None:
+        """The session's state, or None when no message created the session (so no action
+        ran in it)."""
         try:
             return dict(self._host.get_state(name, sid))
         except Exception as exc:
-            if "error code: 309" in str(exc):  # no message created the session: no action ran
-                return {}
+            if "error code: 309" in str(exc):
+                return None
             raise
-
-    def _delete(self, name: str, sid: str) -> None:
-        try:
-            self._host.delete_state(name, sid)
-        except Exception:  # noqa: S110 - a session that never started has nothing to delete
-            pass
