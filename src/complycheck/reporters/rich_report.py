@@ -5,10 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from rich.console import Console, Group, RenderableType
-from rich.markup import escape
-from rich.panel import Panel
-from rich.table import Table
+from rich.console import Console, RenderableType
 from rich.text import Text as RichText
 from rich.theme import Theme
 
@@ -66,22 +63,32 @@ def make_console(file: object = None, *, width: int | None = None, color: bool |
     )
 
 
+class Whole:
+    """A line printed as one piece, never wrapped or cropped: locations must stay whole."""
+
+    def __init__(self, text: RichText) -> None:
+        self.text = text
+
+
+Line = RenderableType | Whole
+
+
 def severity_label(sev: Severity, lang: Lang) -> RichText:
     return RichText(w(sev.value, lang), style=f"sev.{sev.value}")
 
 
-def _finding(f: Finding, lang: Lang) -> RenderableType:
+def _finding(f: Finding, lang: Lang) -> list[Line]:
     head = RichText.assemble(
         (f"{f.location}", "loc"), "  ", severity_label(f.severity, lang), "  ",
         (f.entity_key, "bold"),
     )
-    lines: list[RenderableType] = [head, RichText("  " + f.message.get(lang))]
+    lines: list[Line] = [Whole(head), RichText("  " + f.message.get(lang))]
     if f.justification:
         lines.append(RichText.assemble(("  " + w("justification", lang) + ": ", "muted"),
                                        f.justification))
     lines.append(RichText.assemble(("  " + w("fix", lang) + ": ", "muted"),
                                    f.remediation.get(lang)))
-    return Group(*lines)
+    return lines
 
 
 def _citation(f: Finding, lang: Lang) -> RichText:
@@ -94,13 +101,13 @@ def _citation(f: Finding, lang: Lang) -> RichText:
     )
 
 
-def _plan(plan: PlanReport, lang: Lang) -> RenderableType:
-    parts: list[RenderableType] = []
+def _plan(plan: PlanReport, lang: Lang) -> list[Line]:
+    parts: list[Line] = []
     title = RichText.assemble(
         (w("plan", lang) + " ", "bold"), (plan.plan_id, "bold"), f"  {plan.title}  ",
         (plan.jurisdiction, "muted"), "  ", (plan.file, "loc"),
     )
-    parts.append(title)
+    parts.append(Whole(title))
     by_rule: dict[str, list[Finding]] = defaultdict(list)
     for f in plan.findings:
         by_rule[f.rule_id].append(f)
@@ -111,7 +118,8 @@ def _plan(plan: PlanReport, lang: Lang) -> RenderableType:
         parts.append(RichText.assemble((rule_id, "rule"), "  ",
                                        (f"{len(items)} {w('findings', lang)}", "muted")))
         parts.append(_citation(first, lang))
-        parts.extend(_finding(f, lang) for f in items)
+        for f in items:
+            parts.extend(_finding(f, lang))
     for failure in plan.failures:
         parts.append(RichText.assemble((f"{w('rule_failed', lang)} {failure.rule_id}: ", "sev.error"),
                                        failure.message))
@@ -123,14 +131,12 @@ def _plan(plan: PlanReport, lang: Lang) -> RenderableType:
     for skip in plan.skipped:
         parts.append(RichText.assemble((w("skipped", lang) + ": ", "muted"),
                                        f"{skip.rule_id} ({skip.reason.get(lang)})"))
-    return Group(*parts)
+    return parts
 
 
-def _errors(problems: tuple[Problem, ...], lang: Lang) -> RenderableType:
-    table = Table.grid(padding=(0, 1))
-    for p in problems:
-        table.add_row(RichText(str(p), style="sev.error"))
-    return Panel(table, title=escape(w("input_errors", lang)), border_style="red", expand=False)
+def _errors(problems: tuple[Problem, ...], lang: Lang) -> list[Line]:
+    lines = [Whole(RichText(str(p), style="sev.error")) for p in problems]
+    return [RichText(w("input_errors", lang) + ":", style="sev.error"), *lines]
 
 
 def _summary(report: Report, lang: Lang) -> RenderableType:
@@ -151,8 +157,14 @@ def _summary(report: Report, lang: Lang) -> RenderableType:
 
 def render_rich(report: Report, console: Console, lang: Lang) -> None:
     """Print ``report`` to ``console``. All user text goes in as Text, never as markup."""
+    lines: list[Line] = []
     for plan in report.plans:
-        console.print(_plan(plan, lang))
+        lines.extend(_plan(plan, lang))
     if report.input_errors:
-        console.print(_errors(report.input_errors, lang))
-    console.print(_summary(report, lang))
+        lines.extend(_errors(report.input_errors, lang))
+    lines.append(_summary(report, lang))
+    for line in lines:
+        if isinstance(line, Whole):
+            console.print(line.text, soft_wrap=True)
+        else:
+            console.print(line)

@@ -1,0 +1,172 @@
+"""The command line: exit codes, languages, folders, errors without tracebacks, inputs untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from complycheck import __version__
+from complycheck.cli import cli
+
+from .conftest import CASES, TAIYUAN_HEADER
+
+VIOLATING = CASES / "R16" / "violating-small-pi" / "plan.yaml"
+COMPLIANT = CASES / "R16" / "compliant-large-enough" / "plan.yaml"
+GRIDS = CASES / "R09" / "violating-oversized-grids" / "plan.yaml"
+
+
+def digest(paths: list[Path]) -> dict[Path, str]:
+    return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths}
+
+
+@pytest.fixture(autouse=True)
+def inputs_are_never_modified() -> Iterator[None]:
+    files = sorted(CASES.rglob("*.*"))
+    before = digest(files)
+    yield
+    assert digest(files) == before
+
+
+def run(*args: str | Path) -> Result:
+    return CliRunner().invoke(cli, [str(a) for a in args], env={"COLUMNS": "200"})
+
+
+def test_violating_plan_exits_1_and_shows_every_finding_with_its_location() -> None:
+    result = run("check", VIOLATING, "--lang", "en")
+    assert result.exit_code == 1, result.output
+    assert f"{VIOLATING}:14:5" in result.output
+    assert "u-archive" in result.output
+    assert "8 quotas, short of the 10-quota floor" in result.output
+    assert "Taiyuan S2-10" in result.output
+    assert "1 error" in result.output
+
+
+def test_compliant_plan_exits_0() -> None:
+    result = run("check", COMPLIANT, "--lang", "en")
+    assert result.exit_code == 0, result.output
+    assert "No findings" in result.output
+
+
+def test_chinese_report() -> None:
+    result = run("check", VIOLATING, "--lang", "zh")
+    assert result.exit_code == 1
+    assert "核定编制8名" in result.output and "错误" in result.output
+
+
+def test_language_from_the_locale() -> None:
+    result = CliRunner().invoke(
+        cli, ["check", str(VIOLATING)], env={"LC_ALL": "zh_CN.UTF-8", "COLUMNS": "200"}
+    )
+    assert "汇总" in result.output
+
+
+def test_fail_on_levels() -> None:
+    # The grid case has errors and one warning.
+    assert run("check", GRIDS, "--fail-on", "never").exit_code == 0
+    assert run("check", GRIDS, "--fail-on", "warning").exit_code == 1
+    assert run("check", GRIDS, "--fail-on", "error").exit_code == 1
+
+
+def test_warning_only_plan_fails_only_at_warning_level(write: Callable[..., Path]) -> None:
+    path = write(TAIYUAN_HEADER + """\
+grids:
+  - {code: G1, households: 320, population: 900, justification: 城中村，户籍集中}
+""")
+    assert run("check", path).exit_code == 0
+    assert run("check", path, "--fail-on", "warning").exit_code == 1
+    assert "城中村，户籍集中" in run("check", path, "--lang", "zh").output
+
+
+def test_folder_of_plans(tmp_path: Path) -> None:
+    folder = tmp_path / "plans"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.yaml").write_bytes(VIOLATING.read_bytes())
+    (folder / "sub" / "b.yaml").write_bytes(COMPLIANT.read_bytes())
+    (folder / ".hidden").mkdir()
+    (folder / ".hidden" / "c.yaml").write_text("not: a plan\n")
+    result = run("check", folder, "--lang", "en")
+    assert result.exit_code == 1
+    assert "2 plan(s)" in result.output
+    assert result.output.index("a.yaml") < result.output.index("b.yaml")
+
+
+def test_malformed_plan_exits_2_with_location_and_no_traceback(write: Callable[..., Path]) -> None:
+    path = write(TAIYUAN_HEADER + "units:\n  - {id: u1, name: 甲, kind: organ, change: nwe}\n")
+    result = run("check", path, "--lang", "en")
+    assert result.exit_code == 2
+    assert f"{path}:7:44: at units[0].change expected one of:" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_one_bad_plan_does_not_hide_the_others(tmp_path: Path) -> None:
+    (tmp_path / "good.yaml").write_bytes(VIOLATING.read_bytes())
+    (tmp_path / "bad.yaml").write_text("plan: [\n", encoding="utf-8")
+    result = run("check", tmp_path, "--lang", "en")
+    assert result.exit_code == 2
+    assert "u-archive" in result.output and "bad.yaml:" in result.output
+
+
+def test_missing_path_is_an_error() -> None:
+    result = run("check", "no/such/plan.yaml")
+    assert result.exit_code == 2
+    assert "no/such/plan.yaml: no such file or folder" in result.output
+
+
+def test_usage_errors_exit_2() -> None:
+    assert run("check").exit_code == 2
+    assert run("check", VIOLATING, "--fail-on", "sometimes").exit_code == 2
+
+
+def test_extra_rules_folder(tmp_path: Path) -> None:
+    rule = (Path(__file__).parents[1] / "rules" / "R16.yaml").read_text(encoding="utf-8")
+    rule = rule.replace("id: R16", "id: X16").replace("default: 10", "default: 20")
+    (tmp_path / "X16.yaml").write_text(rule, encoding="utf-8")
+    result = run("check", COMPLIANT, "--rules", tmp_path, "--lang", "en")
+    assert result.exit_code == 1
+    assert "X16" in result.output and "short of the 20-quota floor" in result.output
+
+
+def test_broken_rule_file_is_fatal(tmp_path: Path) -> None:
+    (tmp_path / "bad.yaml").write_text("id: R99\ntitle: {zh: x}\n", encoding="utf-8")
+    result = run("check", COMPLIANT, "--rules", tmp_path)
+    assert result.exit_code == 2
+    assert f"{tmp_path / 'bad.yaml'}:2:8: at title.en missing required field 'en'" in result.output
+
+
+def test_engines_give_the_same_report() -> None:
+    outputs = [run("check", GRIDS, "--lang", "en", "--engine", e).output for e in ("durable", "python")]
+    assert outputs[0].replace("engine: durable", "") == outputs[1].replace("engine: python", "")
+
+
+def test_version_and_help() -> None:
+    assert __version__ in run("--version").output
+    help_text = run("check", "--help").output
+    assert "Exit codes" in help_text and "--fail-on" in help_text
+
+
+def test_markup_in_user_text_is_shown_literally(write: Callable[..., Path]) -> None:
+    path = write(TAIYUAN_HEADER + """\
+units:
+  - {id: u1, name: "[bold red]x[/]", kind: public_institution, change: new,
+     pi_category: public_welfare_1, quotas_after: {public_institution: 3}}
+""")
+    assert "[bold red]x[/]" in run("check", path, "--lang", "en").output
+
+
+def test_console_script_end_to_end(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(b"plan:\n  id: \xff\n")
+    for plan, code in ((VIOLATING, 1), (COMPLIANT, 0), (bad, 2)):
+        proc = subprocess.run(
+            [sys.executable, "-m", "complycheck", "check", str(plan), "--lang", "en"],
+            capture_output=True, text=True, check=False,
+        )
+        assert proc.returncode == code, proc.stdout + proc.stderr
+        assert "Traceback" not in proc.stdout + proc.stderr
+    assert f"{bad}:2:7: the file is not valid UTF-8 text" in proc.stdout
