@@ -45,9 +45,7 @@ def test_case_reports_exactly_the_expected_findings(
     got = sorted(
         (f.rule_id, f.entity_key, f.location.line, f.severity.value) for f in plan.findings
     )
-    want = sorted(
-        (f["rule"], f["entity"], f["line"], f["severity"]) for f in expected["findings"]
-    )
+    want = sorted((f["rule"], f["entity"], f["line"], f["severity"]) for f in expected["findings"])
     assert got == want
 
 

@@ -74,10 +74,13 @@ def test_fail_on_levels() -> None:
 
 
 def test_warning_only_plan_fails_only_at_warning_level(write: Callable[..., Path]) -> None:
-    path = write(TAIYUAN_HEADER + """\
+    path = write(
+        TAIYUAN_HEADER
+        + """\
 grids:
   - {code: G1, households: 320, population: 900, justification: 城中村，户籍集中}
-""")
+"""
+    )
     assert run("check", path).exit_code == 0
     assert run("check", path, "--fail-on", "warning").exit_code == 1
     assert "城中村，户籍集中" in run("check", path, "--lang", "zh").output
@@ -140,7 +143,9 @@ def test_broken_rule_file_is_fatal(tmp_path: Path) -> None:
 
 
 def test_engines_give_the_same_report() -> None:
-    outputs = [run("check", GRIDS, "--lang", "en", "--engine", e).output for e in ("durable", "python")]
+    outputs = [
+        run("check", GRIDS, "--lang", "en", "--engine", e).output for e in ("durable", "python")
+    ]
     assert outputs[0].replace("engine: durable", "") == outputs[1].replace("engine: python", "")
 
 
@@ -151,11 +156,14 @@ def test_version_and_help() -> None:
 
 
 def test_markup_in_user_text_is_shown_literally(write: Callable[..., Path]) -> None:
-    path = write(TAIYUAN_HEADER + """\
+    path = write(
+        TAIYUAN_HEADER
+        + """\
 units:
   - {id: u1, name: "[bold red]x[/]", kind: public_institution, change: new,
      pi_category: public_welfare_1, quotas_after: {public_institution: 3}}
-""")
+"""
+    )
     assert "[bold red]x[/]" in run("check", path, "--lang", "en").output
 
 
@@ -165,7 +173,9 @@ def test_console_script_end_to_end(tmp_path: Path) -> None:
     for plan, code in ((VIOLATING, 1), (COMPLIANT, 0), (bad, 2)):
         proc = subprocess.run(
             [sys.executable, "-m", "complycheck", "check", str(plan), "--lang", "en"],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         assert proc.returncode == code, proc.stdout + proc.stderr
         assert "Traceback" not in proc.stdout + proc.stderr

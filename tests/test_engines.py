@@ -26,12 +26,20 @@ from .conftest import TAIYUAN_HEADER
 
 
 def grid_plan(households: list[int]) -> Plan:
-    return Plan.model_validate({
-        "plan": {"id": "p", "title": "t", "date": "2024-01-01",
-                 "jurisdiction": {"name": "清徐县", "level": "county", "province": "山西省"}},
-        "grids": [{"code": f"G{i:05d}", "households": h, "population": 100}
-                  for i, h in enumerate(households)],
-    })
+    return Plan.model_validate(
+        {
+            "plan": {
+                "id": "p",
+                "title": "t",
+                "date": "2024-01-01",
+                "jurisdiction": {"name": "清徐县", "level": "county", "province": "山西省"},
+            },
+            "grids": [
+                {"code": f"G{i:05d}", "households": h, "population": 100}
+                for i, h in enumerate(households)
+            ],
+        }
+    )
 
 
 def test_fnv_matches_the_engine_hash() -> None:
@@ -42,8 +50,13 @@ def test_fnv_matches_the_engine_hash() -> None:
 def test_colliding_ids_lose_a_pending_message_in_raw_durable_rules() -> None:
     """The hazard exists: the engine rejects a distinct message whose id hash collides."""
     host = _SyncHost()
-    host.set_rulesets({"complycheck_test_collision": {
-        "r": {"all": [{"a": {"t": "a"}}, {"b": {"t": "b"}}], "run": lambda c: None}}})
+    host.set_rulesets(
+        {
+            "complycheck_test_collision": {
+                "r": {"all": [{"a": {"t": "a"}}, {"b": {"t": "b"}}], "run": lambda c: None}
+            }
+        }
+    )
     host.post("complycheck_test_collision", {"sid": "1", "id": "f6059", "t": "a"})
     with pytest.raises(dengine.MessageObservedException):
         host.post("complycheck_test_collision", {"sid": "1", "id": "f264602", "t": "a"})
@@ -71,13 +84,31 @@ def test_thousands_of_grids_report_every_oversized_one(rulebook: Rulebook) -> No
 def test_pairing_with_many_pending_messages_loses_nothing(rulebook: Rulebook) -> None:
     rule = rulebook.get("R17")
     assert rule is not None
-    units = [{"id": f"n{i}", "name": "新", "kind": "public_institution", "change": "new",
-              "quotas_after": {"public_institution": 12}} for i in range(3000)]
-    units += [{"id": f"a{i}", "name": "撤", "kind": "public_institution", "change": "abolished"}
-              for i in range(2500)]
-    plan = Plan.model_validate({"plan": {"id": "p", "title": "t", "date": "2024-01-01",
-                                         "jurisdiction": {"name": "太原市", "level": "city"}},
-                                "units": units})
+    units = [
+        {
+            "id": f"n{i}",
+            "name": "新",
+            "kind": "public_institution",
+            "change": "new",
+            "quotas_after": {"public_institution": 12},
+        }
+        for i in range(3000)
+    ]
+    units += [
+        {"id": f"a{i}", "name": "撤", "kind": "public_institution", "change": "abolished"}
+        for i in range(2500)
+    ]
+    plan = Plan.model_validate(
+        {
+            "plan": {
+                "id": "p",
+                "title": "t",
+                "date": "2024-01-01",
+                "jurisdiction": {"name": "太原市", "level": "city"},
+            },
+            "units": units,
+        }
+    )
     facts = build_facts(plan, SourceMap("p.yaml"))
     result = DurableEngine().evaluate([rule.compiled], facts)
     assert result.errors == {}
@@ -127,13 +158,26 @@ def test_pairing_never_crosses_kinds(rulebook: Rulebook) -> None:
     """durable-rules ignores a join beside a nested $and; this plan would lose its finding."""
     rule = rulebook.get("R17")
     assert rule is not None
-    plan = Plan.model_validate({
-        "plan": {"id": "p", "title": "t", "date": "2024-01-01",
-                 "jurisdiction": {"name": "太原市", "level": "city"}},
-        "units": [{"id": "u4", "name": "新", "kind": "organ", "change": "new",
-                   "quotas_after": {"administrative": 5}},
-                  {"id": "u5", "name": "撤", "kind": "public_institution", "change": "abolished"}],
-    })
+    plan = Plan.model_validate(
+        {
+            "plan": {
+                "id": "p",
+                "title": "t",
+                "date": "2024-01-01",
+                "jurisdiction": {"name": "太原市", "level": "city"},
+            },
+            "units": [
+                {
+                    "id": "u4",
+                    "name": "新",
+                    "kind": "organ",
+                    "change": "new",
+                    "quotas_after": {"administrative": 5},
+                },
+                {"id": "u5", "name": "撤", "kind": "public_institution", "change": "abolished"},
+            ],
+        }
+    )
     result = DurableEngine().evaluate([rule.compiled], build_facts(plan, SourceMap("p.yaml")))
     assert result.hits == {Hit("R17", "u4")}
 
@@ -141,16 +185,24 @@ def test_pairing_never_crosses_kinds(rulebook: Rulebook) -> None:
 def test_plans_are_isolated_in_one_engine(
     rulebook: Rulebook, durable_engine: Engine, write: Callable[..., Path]
 ) -> None:
-    abolished_only = write(TAIYUAN_HEADER + """\
+    abolished_only = write(
+        TAIYUAN_HEADER
+        + """\
 units:
   - {id: a1, name: 甲, kind: public_institution, change: abolished}
   - {id: a2, name: 乙, kind: public_institution, change: abolished}
-""", "a.yaml")
-    new_only = write(TAIYUAN_HEADER + """\
+""",
+        "a.yaml",
+    )
+    new_only = write(
+        TAIYUAN_HEADER
+        + """\
 units:
   - {id: n1, name: 丙, kind: public_institution, change: new, pi_category: public_welfare_1,
      quotas_after: {public_institution: 20}}
-""", "b.yaml")
+""",
+        "b.yaml",
+    )
     for _ in range(2):
         first = check_plan(load_plan(abolished_only), rulebook, durable_engine)
         second = check_plan(load_plan(new_only), rulebook, durable_engine)
@@ -176,14 +228,24 @@ def plans(draw: st.DrawFn) -> dict[str, Any]:
             unit["quotas_after"] = {"public_institution": draw(st.integers(0, 30))}
         units.append(unit)
     grids = [
-        {"code": f"G{i}", "households": draw(st.integers(0, 700)),
-         "population": draw(st.integers(0, 2000)), "dense_area": draw(st.booleans())}
+        {
+            "code": f"G{i}",
+            "households": draw(st.integers(0, 700)),
+            "population": draw(st.integers(0, 2000)),
+            "dense_area": draw(st.booleans()),
+        }
         for i in range(draw(st.integers(0, 12)))
     ]
-    region = draw(st.sampled_from([("太原市", "山西省"), ("晋中市", "山西省"), ("沈阳市", "辽宁省")]))
+    region = draw(
+        st.sampled_from([("太原市", "山西省"), ("晋中市", "山西省"), ("沈阳市", "辽宁省")])
+    )
     return {
-        "plan": {"id": "p", "title": "t", "date": "2024-01-01",
-                 "jurisdiction": {"name": region[0], "level": "city", "province": region[1]}},
+        "plan": {
+            "id": "p",
+            "title": "t",
+            "date": "2024-01-01",
+            "jurisdiction": {"name": region[0], "level": "city", "province": region[1]},
+        },
         "units": units,
         "grids": grids,
     }

@@ -38,12 +38,14 @@ def test_builtin_rulebook_loads(rulebook: Rulebook) -> None:
 def test_r16_compiles_to_under_ten_by_default(rulebook: Rulebook) -> None:
     rule = rulebook.get("R16")
     assert rule is not None
-    assert rule.compiled.violation == And((
-        Cmp("kind", "eq", "public_institution"),
-        Cmp("change", "in", ("new", "merged")),
-        Cmp("quota_after_total", "lte", 10),
-        Cmp("quota_after_total", "ne", 10),
-    ))
+    assert rule.compiled.violation == And(
+        (
+            Cmp("kind", "eq", "public_institution"),
+            Cmp("change", "in", ("new", "merged")),
+            Cmp("quota_after_total", "lte", 10),
+            Cmp("quota_after_total", "ne", 10),
+        )
+    )
 
 
 def test_unknown_field(write: Callable[..., Path]) -> None:
@@ -114,7 +116,9 @@ def test_every_quote_is_found_in_its_seed(rulebook: Rulebook) -> None:
 
 @pytest.mark.skipif(not (SHARED / "domain").is_dir(), reason="../shared/domain is not present")
 def test_every_item_id_matches_the_research_extraction(rulebook: Rulebook) -> None:
-    items = {i["id"]: i for i in yaml.safe_load((SHARED / "domain" / "rules_extracted.json").read_text())}
+    items = {
+        i["id"]: i for i in yaml.safe_load((SHARED / "domain" / "rules_extracted.json").read_text())
+    }
     for rule in rulebook.rules:
         item = items[rule.spec.source.item]
         assert item["seed_file"] == rule.spec.source.seed

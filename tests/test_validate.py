@@ -22,17 +22,22 @@ def errors(write: Callable[..., Path], body: str, header: str = TAIYUAN_HEADER) 
 
 
 def test_valid_plan_in_traditional_script(write: Callable[..., Path]) -> None:
-    path = write(TAIYUAN_HEADER + """\
+    path = write(
+        TAIYUAN_HEADER
+        + """\
 units:
   - {id: u1, name: 檔案館, kind: 事業單位, change: 新設, pi_category: 公益一類,
      quotas_after: {public_institution: 12}}
-""")
+"""
+    )
     unit = load_plan(path).plan.units[0]
     assert (unit.kind, unit.change) == (UnitKind.PUBLIC_INSTITUTION, Change.NEW)
 
 
 def test_unknown_field_points_at_the_key(write: Callable[..., Path]) -> None:
-    (message,) = errors(write, """\
+    (message,) = errors(
+        write,
+        """\
 units:
   - id: u1
     name: 档案馆
@@ -40,13 +45,16 @@ units:
     change: kept
     quotas_after: {administrative: 5}
     quota: 5
-""")
+""",
+    )
     assert message.startswith("plan.yaml:12:5: at units[0].quota unknown field 'quota'")
     assert "expected one of: id, name, kind, change" in message
 
 
 def test_wrong_type_enum_and_missing(write: Callable[..., Path]) -> None:
-    messages = errors(write, """\
+    messages = errors(
+        write,
+        """\
 units:
   - id: u1
     name: 档案馆
@@ -55,7 +63,8 @@ units:
     quotas_after: {administrative: "5"}
 grids:
   - {code: G1, population: 10}
-""")
+""",
+    )
     assert messages == [
         "plan.yaml:9:11: at units[0].kind expected one of: organ (党政机构), "
         "public_institution (事业单位); got '机关' (text)",
@@ -115,12 +124,14 @@ def test_dates_are_dates(write: Callable[..., Path]) -> None:
 
 def test_top_level_must_be_a_mapping(write: Callable[..., Path]) -> None:
     path = write("- a\n- b\n")
-    with pytest.raises(InputError, match="expected a plan .* got a list"):
+    with pytest.raises(InputError, match=r"expected a plan .* got a list"):
         load_plan(path)
 
 
 def test_references_between_entities(write: Callable[..., Path]) -> None:
-    messages = errors(write, """\
+    messages = errors(
+        write,
+        """\
 units:
   - {id: u1, name: 甲, kind: organ, change: abolished}
   - {id: u1, name: 乙, kind: organ, change: kept, quotas_after: {administrative: 3}}
@@ -132,7 +143,8 @@ grids:
   - {code: G1, township: t9, households: 1, population: 1}
 problems:
   - {unit: u7, description: 超编}
-""")
+""",
+    )
     assert messages == [
         "plan.yaml:8:10: at units[1].id duplicate unit id 'u1' (first at line 7)",
         "plan.yaml:9:71: at units[2].predecessors[1] predecessor 'u9' is not a unit of this plan",

@@ -33,8 +33,10 @@ def discover(paths: Sequence[Path]) -> tuple[list[PlanFile], list[Problem]]:
     for path in paths:
         if path.is_dir():
             files = sorted(
-                p for p in path.rglob("*")
-                if p.suffix.lower() in PLAN_SUFFIXES and p.is_file()
+                p
+                for p in path.rglob("*")
+                if p.suffix.lower() in PLAN_SUFFIXES
+                and p.is_file()
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             found.extend(PlanFile(p, str(p)) for p in files)
@@ -86,8 +88,12 @@ def check_plan(loaded: LoadedPlan, rulebook: Rulebook, engine: Engine) -> PlanRe
     by_key = {(f.entity, f.key): f for f in facts}
     compiled = {r.spec.id: r.compiled for r in applied}
     findings = [
-        make_finding(compiled[hit.rule_id], by_key[(compiled[hit.rule_id].entity, hit.key)],
-                     plan.plan.id, loaded.file)
+        make_finding(
+            compiled[hit.rule_id],
+            by_key[(compiled[hit.rule_id].entity, hit.key)],
+            plan.plan.id,
+            loaded.file,
+        )
         for hit in result.hits
     ]
     findings.sort(key=lambda f: f.sort_key())
@@ -115,6 +121,11 @@ def check_paths(paths: Iterable[Path], rulebook: Rulebook, engine: Engine) -> Re
             continue
         reports.append(check_plan(loaded, rulebook, engine))
     if not files and not problems:
-        problems.append(Problem(", ".join(map(str, paths)), None, "no plan files found "
-                                f"(looked for {', '.join(PLAN_SUFFIXES)})"))
+        problems.append(
+            Problem(
+                ", ".join(map(str, paths)),
+                None,
+                f"no plan files found (looked for {', '.join(PLAN_SUFFIXES)})",
+            )
+        )
     return Report(tuple(reports), tuple(problems), engine.name, len(rulebook))

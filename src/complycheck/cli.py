@@ -31,28 +31,44 @@ def cli() -> None:
 
 @cli.command(epilog=EXIT_CODES_HELP)
 @click.argument(
-    "paths", nargs=-1, required=True, type=click.Path(path_type=Path),
+    "paths",
+    nargs=-1,
+    required=True,
+    type=click.Path(path_type=Path),
 )
 @click.option(
-    "--lang", type=click.Choice([lang.value for lang in Lang]), default=None,
+    "--lang",
+    type=click.Choice([lang.value for lang in Lang]),
+    default=None,
     help="Report language. Default: from the locale (zh for zh_* locales), else en.",
 )
 @click.option(
-    "--fail-on", type=click.Choice(["error", "warning", "never"]), default="error",
-    show_default=True, help="Lowest severity that makes the exit code 1.",
+    "--fail-on",
+    type=click.Choice(["error", "warning", "never"]),
+    default="error",
+    show_default=True,
+    help="Lowest severity that makes the exit code 1.",
 )
 @click.option(
-    "--rules", "rule_dirs", multiple=True,
+    "--rules",
+    "rule_dirs",
+    multiple=True,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="A folder of extra rule files, added to the built-in rulebook. Repeatable.",
 )
 @click.option(
-    "--engine", type=click.Choice([e.value for e in EngineName]), default=EngineName.DURABLE.value,
-    show_default=True, help="durable: durable-rules, the engine of record; "
+    "--engine",
+    type=click.Choice([e.value for e in EngineName]),
+    default=EngineName.DURABLE.value,
+    show_default=True,
+    help="durable: durable-rules, the engine of record; "
     "python: the plain-Python evaluator of the same compiled rules.",
 )
 def check(
-    paths: tuple[Path, ...], lang: str | None, fail_on: str, rule_dirs: tuple[Path, ...],
+    paths: tuple[Path, ...],
+    lang: str | None,
+    fail_on: str,
+    rule_dirs: tuple[Path, ...],
     engine: str,
 ) -> None:
     """Check plan files (YAML or JSON), or every plan file under the given folders."""

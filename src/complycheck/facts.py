@@ -24,6 +24,7 @@ class FieldType:
 
     kind: str
     choices: tuple[str, ...] = ()
+    enum: type[Coded] | None = None
 
     @property
     def numeric(self) -> bool:
@@ -50,7 +51,7 @@ INT, FLOAT, BOOL, STR = FieldType("int"), FieldType("float"), FieldType("bool"),
 
 
 def _enum(cls: type[Coded]) -> FieldType:
-    return FieldType("str", tuple(m.value for m in cls))
+    return FieldType("str", tuple(m.value for m in cls), cls)
 
 
 _QUOTA_TYPES = ("administrative", "public_institution", "support")

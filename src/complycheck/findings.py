@@ -6,16 +6,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
-from .facts import Fact
-from .i18n import Text
+from .facts import SCHEMA, Fact
+from .i18n import Lang, Text
 from .rulebook.compiler import CompiledRule
 from .rulebook.spec import PLACEHOLDER, Source
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
@@ -53,8 +53,9 @@ class Finding:
     @property
     def fingerprint(self) -> str:
         """Stable identity by meaning: plan, rule, entity and the values that decided it."""
-        basis = "|".join([self.plan_id, self.rule_id, self.entity, self.entity_key,
-                          repr(self.values)])
+        basis = "|".join(
+            [self.plan_id, self.rule_id, self.entity, self.entity_key, repr(self.values)]
+        )
         return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
 
     def sort_key(self) -> tuple[Any, ...]:
@@ -79,6 +80,11 @@ def make_finding(rule: CompiledRule, fact: Fact, plan_id: str, file: str) -> Fin
     spec = rule.spec
     params = {name: rule.param_for(name, fact.values) for name in rule.params}
     context = {**fact.values, **params, "key": fact.key, "justification": fact.justification}
+    zh, en = dict(context), dict(context)
+    for name, ftype in SCHEMA[fact.entity].items():  # enumeration values as words
+        if ftype.enum is not None and name in fact.values:
+            member = ftype.enum(fact.values[name])
+            zh[name], en[name] = member.label(Lang.ZH), member.label(Lang.EN)
     severity = Severity(spec.severity)
     if spec.in_principle and fact.justification and severity is Severity.ERROR:
         severity = Severity.WARNING  # 原则上: a stated justification lowers the finding
@@ -94,10 +100,8 @@ def make_finding(rule: CompiledRule, fact: Fact, plan_id: str, file: str) -> Fin
         entity_key=fact.key,
         entity_name=fact.label,
         location=location,
-        message=Text(zh=render(spec.message.zh, context), en=render(spec.message.en, context)),
-        remediation=Text(
-            zh=render(spec.remediation.zh, context), en=render(spec.remediation.en, context)
-        ),
+        message=Text(zh=render(spec.message.zh, zh), en=render(spec.message.en, en)),
+        remediation=Text(zh=render(spec.remediation.zh, zh), en=render(spec.remediation.en, en)),
         values=shown,
         citation=spec.source,
         justification=fact.justification if spec.in_principle else None,

@@ -7,13 +7,13 @@ Plans may be written in simplified or traditional characters. Everything that is
 from __future__ import annotations
 
 import os
-from enum import Enum
+from enum import StrEnum
 from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict
 
 
-class Lang(str, Enum):
+class Lang(StrEnum):
     ZH = "zh"
     EN = "en"
 

@@ -101,9 +101,9 @@ class _Builder:
             if self.nodes > MAX_NODES or self.alias_nodes > MAX_ALIAS_NODES:
                 raise self.fail(
                     node,
-                    f"the document expands to more than {MAX_ALIAS_NODES:,} values through "
-                    "aliases" if self.alias_nodes > MAX_ALIAS_NODES else
-                    f"the document has more than {MAX_NODES:,} values",
+                    f"the document expands to more than {MAX_ALIAS_NODES:,} values through aliases"
+                    if self.alias_nodes > MAX_ALIAS_NODES
+                    else f"the document has more than {MAX_NODES:,} values",
                 )
             if depth > MAX_DEPTH:
                 raise self.fail(node, f"nesting is deeper than {MAX_DEPTH} levels")
@@ -154,8 +154,9 @@ class _Builder:
                 raise self.fail(node, f"{node.value!r} is not a JSON value") from None
         if node.tag not in _ALLOWED_SCALAR_TAGS:
             raise self.fail(
-                node, f"unsupported tag {node.tag!r}; only plain strings, numbers, "
-                "booleans, dates and null are allowed"
+                node,
+                f"unsupported tag {node.tag!r}; only plain strings, numbers, "
+                "booleans, dates and null are allowed",
             )
         value = yaml.SafeLoader.yaml_constructors[node.tag](self.constructor, node)
         if isinstance(value, dt.datetime):

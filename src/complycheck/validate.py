@@ -48,9 +48,7 @@ def validate_document(doc: Document) -> LoadedPlan:
     try:
         plan = Plan.model_validate(doc.data)
     except ValidationError as exc:
-        raise InputError(
-            sorted(pydantic_problems(exc, doc.source, Plan), key=_order)
-        ) from None
+        raise InputError(sorted(pydantic_problems(exc, doc.source, Plan), key=_order)) from None
     problems = sorted(check_references(plan, doc.source), key=_order)
     if problems:
         raise InputError(problems)
@@ -99,7 +97,9 @@ def _describe(value: Any) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
-    kind = {str: "text", int: "whole number", float: "number"}.get(type(value), type(value).__name__)
+    kind = {str: "text", int: "whole number", float: "number"}.get(
+        type(value), type(value).__name__
+    )
     text = repr(value)
     if len(text) > 60:
         text = text[:57] + "..."
@@ -156,14 +156,14 @@ _MEMBER_WORDS = {
 }
 
 
-def _problem(
-    err: Any, loc: PathKey, models: list[list[Any]], source: SourceMap
-) -> Problem:
+def _problem(err: Any, loc: PathKey, models: list[list[Any]], source: SourceMap) -> Problem:
     kind = err["type"]
     if kind == "extra_forbidden":
         parent = next((m for m in models[-2] if _is_model(m)), None) if len(models) > 1 else None
         allowed = ", ".join(_field_names(parent)) if parent else ""
-        message = f"unknown field {loc[-1]!r}" + (f"; expected one of: {allowed}" if allowed else "")
+        message = f"unknown field {loc[-1]!r}" + (
+            f"; expected one of: {allowed}" if allowed else ""
+        )
         return Problem(source.file, source.position(loc, key=True), message, dotted(loc))
     if kind == "missing":
         message = f"missing required field {loc[-1]!r}"
@@ -247,12 +247,17 @@ def _walk(loc: PathKey, root: type[BaseModel], tags: dict[str, type[BaseModel]])
                     if part in (name, info.alias):
                         nxt.extend(_unwrap(info.annotation))
         base = part.split("[")[0]
-        if not nxt and len(current) > 1 and (
-            base in _MEMBER_WORDS or any(getattr(c, "__name__", None) == base for c in current)
+        if (
+            not nxt
+            and len(current) > 1
+            and (
+                base in _MEMBER_WORDS or any(getattr(c, "__name__", None) == base for c in current)
+            )
         ):
             member, union_path = part, tuple(path)
             current = [
-                c for c in current
+                c
+                for c in current
                 if getattr(c, "__name__", None) == base or (isinstance(c, tuple) and c[0] == base)
             ]
             steps[-1] = current
@@ -294,7 +299,9 @@ def check_references(plan: Plan, source: SourceMap) -> Iterator[Problem]:
     yield from unique(
         ((t.id, ("townships", i, "id")) for i, t in enumerate(plan.townships)), "township id"
     )
-    yield from unique(((g.code, ("grids", i, "code")) for i, g in enumerate(plan.grids)), "grid code")
+    yield from unique(
+        ((g.code, ("grids", i, "code")) for i, g in enumerate(plan.grids)), "grid code"
+    )
     yield from unique(
         ((t.id, ("enforcement_teams", i, "id")) for i, t in enumerate(plan.enforcement_teams)),
         "enforcement team id",

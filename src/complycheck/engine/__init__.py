@@ -6,12 +6,12 @@ the same compiled rules) return the same hits; tests cross-check them.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from .base import Engine, EngineResult, Hit
 
 
-class EngineName(str, Enum):
+class EngineName(StrEnum):
     DURABLE = "durable"
     PYTHON = "python"
 

@@ -33,7 +33,7 @@ from typing import Any
 import durable.engine as dengine
 
 from ..facts import Fact
-from ..rulebook.compiler import And, Cmp, CompiledRule, Const, Or, Pred
+from ..rulebook.compiler import And, CompiledRule, Const, Or, Pred
 from .base import EngineResult, Hit, by_entity
 
 _ENTITY, _KEY, _ROLE = "_entity", "_key", "_role"
@@ -136,8 +136,9 @@ class DurableEngine:
         self._open = True
 
     def _ruleset(self, rule: CompiledRule) -> str:
-        digest = hashlib.sha256(repr((rule.entity, rule.kind, rule.violation, rule.partner,
-                                      rule.match_on)).encode()).hexdigest()[:12]
+        digest = hashlib.sha256(
+            repr((rule.entity, rule.kind, rule.violation, rule.partner, rule.match_on)).encode()
+        ).hexdigest()[:12]
         name = self._rulesets.get(digest)
         if name is not None:
             return name
@@ -229,8 +230,9 @@ class DurableEngine:
     @staticmethod
     def _message(rule: CompiledRule, fact: Fact, sid: str, ids: _Ids, role: str) -> dict[str, Any]:
         message = {f: fact.values[f] for f in rule.fields if f in fact.values}
-        message.update({"sid": sid, "id": ids.next(), _ENTITY: fact.entity, _KEY: fact.key,
-                        _ROLE: role})
+        message.update(
+            {"sid": sid, "id": ids.next(), _ENTITY: fact.entity, _KEY: fact.key, _ROLE: role}
+        )
         return message
 
     def _post(self, name: str, message: dict[str, Any], *, fact: bool = False) -> None:

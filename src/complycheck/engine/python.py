@@ -16,10 +16,10 @@ def holds(pred: Pred, values: Mapping[str, Any]) -> bool:
     """Whether ``pred`` holds for a fact's values. A comparison on a missing field is false."""
     if isinstance(pred, Cmp):
         if pred.op == "exists":
-            return (pred.field in values) == pred.value
+            return (pred.field in values) is bool(pred.value)
         if pred.field not in values:
             return False
-        return OPERATORS[pred.op](values[pred.field], pred.value)
+        return bool(OPERATORS[pred.op](values[pred.field], pred.value))
     if isinstance(pred, And):
         return all(holds(p, values) for p in pred.items)
     if isinstance(pred, Or):

@@ -6,16 +6,14 @@ A plan may use the code, or any label in simplified or traditional characters.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from ..i18n import Lang, fold
 
 
-class Coded(str, Enum):
+class Coded(StrEnum):
     """A string enum whose members carry Chinese labels; the first label is the display one."""
-
-    __labels__: dict[str, tuple[str, ...]]
 
     @classmethod
     def lookup(cls) -> dict[str, Coded]:
@@ -25,7 +23,7 @@ class Coded(str, Enum):
             for member in cls:
                 table[fold(member.value)] = member
                 table[fold(member.value.replace("_", " "))] = member
-                for label in cls.__labels__[member.value]:
+                for label in _LABELS[cls][member.value]:
                     table[fold(label)] = member
             type.__setattr__(cls, "_lookup_cache", table)
         return table
@@ -39,17 +37,23 @@ class Coded(str, Enum):
 
     @classmethod
     def choices(cls) -> str:
-        return ", ".join(f"{m.value} ({cls.__labels__[m.value][0]})" for m in cls)
+        return ", ".join(f"{m.value} ({_LABELS[cls][m.value][0]})" for m in cls)
 
     def label(self, lang: Lang) -> str:
-        return self.__labels__[self.value][0] if lang is Lang.ZH else self.value.replace("_", " ")
+        """The display label: the Chinese one, or the English code in words."""
+        if lang is Lang.ZH:
+            return _LABELS[type(self)][self.value][0]
+        return self.value.replace("_", " ")
+
+
+_LABELS: dict[type[Coded], dict[str, tuple[str, ...]]] = {}
 
 
 def _labelled(cls: type[Coded], labels: dict[str, tuple[str, ...]]) -> type[Coded]:
     missing = {m.value for m in cls} ^ set(labels)
     if missing:  # pragma: no cover - a programming error caught by import
         raise AssertionError(f"{cls.__name__}: labels do not match members: {missing}")
-    type.__setattr__(cls, "__labels__", labels)
+    _LABELS[cls] = labels
     return cls
 
 
@@ -146,81 +150,126 @@ class ProblemStatus(Coded):
     RECTIFIED = "rectified"
 
 
-_labelled(Level, {
-    "province": ("省", "省级"),
-    "city": ("市", "市级", "地级市"),
-    "county": ("县", "县级", "区", "县级市", "县(市、区)"),
-    "township": ("乡镇", "乡", "镇", "街道", "乡镇(街道)"),
-})
-_labelled(JurisdictionClass, {
-    "large": ("大", "大型"),
-    "medium": ("中", "中型"),
-    "small": ("小", "小型"),
-})
-_labelled(UnitKind, {
-    "organ": ("党政机构", "党政机关", "行政机关", "党政内设机构"),
-    "public_institution": ("事业单位",),
-})
-_labelled(Change, {
-    "kept": ("保留",),
-    "new": ("新设", "新建", "新组建", "增设"),
-    "abolished": ("撤销", "撤并"),
-    "merged": ("合并组建", "合并", "整合组建"),
-    "renamed": ("更名",),
-})
-_labelled(PICategory, {
-    "public_welfare_1": ("公益一类",),
-    "public_welfare_2": ("公益二类",),
-    "business": ("生产经营类", "从事生产经营活动", "生产经营"),
-    "administrative": ("承担行政职能", "承担行政职能类", "行政类"),
-})
-_labelled(FunctionRole, {
-    "lead": ("牵头", "牵头部门", "负责"),
-    "assisting": ("配合", "协办", "配合部门"),
-})
-_labelled(DivisionType, {
-    "general": ("综合", "综合科室", "综合类"),
-    "business": ("业务", "业务科室", "业务类"),
-})
-_labelled(TownshipType, {
-    "ordinary": ("一般乡镇", "乡镇", "乡", "镇"),
-    "developed_town": ("经济发达镇",),
-    "subdistrict": ("街道",),
-    "redistricted": ("区划调整涉及乡镇",),
-})
-_labelled(InstitutionType, {
-    "office": ("办",),
-    "station": ("站",),
-    "centre": ("中心",),
-})
-_labelled(StationedCategory, {
-    "agriculture": ("涉农", "涉农类"),
-    "service": ("服务", "服务类"),
-    "enforcement": ("执法", "执法类"),
-    "other": ("其他",),
-})
-_labelled(Disposition, {
-    "devolved": ("下放", "下放属地", "属地管理"),
-    "stationed": ("派驻", "保留派驻"),
-})
-_labelled(PartyRelation, {
-    "township": ("乡镇党委", "属地乡镇", "乡镇(街道)党(工)委"),
-    "department": ("主管部门", "原部门"),
-})
-_labelled(GridType, {
-    "comprehensive": ("综治", "综治网格"),
-    "party_building": ("党建", "党建网格"),
-    "social_security": ("社保", "社保网格"),
-    "emergency": ("应急", "应急网格"),
-    "social_assistance": ("社会救助", "社会救助网格"),
-    "other": ("其他",),
-})
-_labelled(TeamLevel, {
-    "city": ("市", "市级", "支队"),
-    "district": ("区", "县", "区级", "县级", "大队"),
-    "township": ("乡镇", "乡镇(街道)", "中队"),
-})
-_labelled(ProblemStatus, {
-    "open": ("未整改",),
-    "rectified": ("已整改",),
-})
+_labelled(
+    Level,
+    {
+        "province": ("省", "省级"),
+        "city": ("市", "市级", "地级市"),
+        "county": ("县", "县级", "区", "县级市", "县(市、区)"),
+        "township": ("乡镇", "乡", "镇", "街道", "乡镇(街道)"),
+    },
+)
+_labelled(
+    JurisdictionClass,
+    {
+        "large": ("大", "大型"),
+        "medium": ("中", "中型"),
+        "small": ("小", "小型"),
+    },
+)
+_labelled(
+    UnitKind,
+    {
+        "organ": ("党政机构", "党政机关", "行政机关", "党政内设机构"),
+        "public_institution": ("事业单位",),
+    },
+)
+_labelled(
+    Change,
+    {
+        "kept": ("保留",),
+        "new": ("新设", "新建", "新组建", "增设"),
+        "abolished": ("撤销", "撤并"),
+        "merged": ("合并组建", "合并", "整合组建"),
+        "renamed": ("更名",),
+    },
+)
+_labelled(
+    PICategory,
+    {
+        "public_welfare_1": ("公益一类",),
+        "public_welfare_2": ("公益二类",),
+        "business": ("生产经营类", "从事生产经营活动", "生产经营"),
+        "administrative": ("承担行政职能", "承担行政职能类", "行政类"),
+    },
+)
+_labelled(
+    FunctionRole,
+    {
+        "lead": ("牵头", "牵头部门", "负责"),
+        "assisting": ("配合", "协办", "配合部门"),
+    },
+)
+_labelled(
+    DivisionType,
+    {
+        "general": ("综合", "综合科室", "综合类"),
+        "business": ("业务", "业务科室", "业务类"),
+    },
+)
+_labelled(
+    TownshipType,
+    {
+        "ordinary": ("一般乡镇", "乡镇", "乡", "镇"),
+        "developed_town": ("经济发达镇",),
+        "subdistrict": ("街道",),
+        "redistricted": ("区划调整涉及乡镇",),
+    },
+)
+_labelled(
+    InstitutionType,
+    {
+        "office": ("办",),
+        "station": ("站",),
+        "centre": ("中心",),
+    },
+)
+_labelled(
+    StationedCategory,
+    {
+        "agriculture": ("涉农", "涉农类"),
+        "service": ("服务", "服务类"),
+        "enforcement": ("执法", "执法类"),
+        "other": ("其他",),
+    },
+)
+_labelled(
+    Disposition,
+    {
+        "devolved": ("下放", "下放属地", "属地管理"),
+        "stationed": ("派驻", "保留派驻"),
+    },
+)
+_labelled(
+    PartyRelation,
+    {
+        "township": ("乡镇党委", "属地乡镇", "乡镇(街道)党(工)委"),
+        "department": ("主管部门", "原部门"),
+    },
+)
+_labelled(
+    GridType,
+    {
+        "comprehensive": ("综治", "综治网格"),
+        "party_building": ("党建", "党建网格"),
+        "social_security": ("社保", "社保网格"),
+        "emergency": ("应急", "应急网格"),
+        "social_assistance": ("社会救助", "社会救助网格"),
+        "other": ("其他",),
+    },
+)
+_labelled(
+    TeamLevel,
+    {
+        "city": ("市", "市级", "支队"),
+        "district": ("区", "县", "区级", "县级", "大队"),
+        "township": ("乡镇", "乡镇(街道)", "中队"),
+    },
+)
+_labelled(
+    ProblemStatus,
+    {
+        "open": ("未整改",),
+        "rectified": ("已整改",),
+    },
+)

@@ -17,10 +17,10 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    Strict,
     StrictBool,
     StrictInt,
     StrictStr,
-    Strict,
     field_validator,
     model_validator,
 )
@@ -74,9 +74,7 @@ def _date(value: Any) -> Any:
 Count = Annotated[StrictInt, Field(ge=0)]
 Name = Annotated[StrictStr, Field(min_length=1, max_length=200)]
 Ident = Annotated[StrictStr, Field(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")]
-Share = Annotated[
-    float, BeforeValidator(_share), Strict(), Field(ge=0, le=1, allow_inf_nan=False)
-]
+Share = Annotated[float, BeforeValidator(_share), Strict(), Field(ge=0, le=1, allow_inf_nan=False)]
 Date = Annotated[dt.date, BeforeValidator(_date), Strict()]
 Reason = Annotated[StrictStr, Field(min_length=1, max_length=2000)]
 
@@ -175,7 +173,11 @@ class Unit(Model):
             raise ValueError("a merged unit needs predecessors (the units merged into it)")
         if self.change in (Change.NEW, Change.ABOLISHED) and self.predecessors:
             raise ValueError(f"a unit whose change is '{self.change.value}' has no predecessors")
-        if self.change is Change.NEW and self.quotas_before is not None and self.quotas_before.total:
+        if (
+            self.change is Change.NEW
+            and self.quotas_before is not None
+            and self.quotas_before.total
+        ):
             raise ValueError("a new unit has no quotas before the plan")
         return self
 
@@ -267,4 +269,3 @@ class Plan(Model):
     @classmethod
     def _list_or_none(cls, value: Any) -> Any:
         return [] if value is None else value
-

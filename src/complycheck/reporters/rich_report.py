@@ -51,7 +51,9 @@ def w(key: str, lang: Lang) -> str:
     return WORDS[key][lang.value]
 
 
-def make_console(file: object = None, *, width: int | None = None, color: bool | None = None) -> Console:
+def make_console(
+    file: object = None, *, width: int | None = None, color: bool | None = None
+) -> Console:
     return Console(
         file=file,  # type: ignore[arg-type]
         theme=THEME,
@@ -79,15 +81,20 @@ def severity_label(sev: Severity, lang: Lang) -> RichText:
 
 def _finding(f: Finding, lang: Lang) -> list[Line]:
     head = RichText.assemble(
-        (f"{f.location}", "loc"), "  ", severity_label(f.severity, lang), "  ",
+        (f"{f.location}", "loc"),
+        "  ",
+        severity_label(f.severity, lang),
+        "  ",
         (f.entity_key, "bold"),
     )
     lines: list[Line] = [Whole(head), RichText("  " + f.message.get(lang))]
     if f.justification:
-        lines.append(RichText.assemble(("  " + w("justification", lang) + ": ", "muted"),
-                                       f.justification))
-    lines.append(RichText.assemble(("  " + w("fix", lang) + ": ", "muted"),
-                                   f.remediation.get(lang)))
+        lines.append(
+            RichText.assemble(("  " + w("justification", lang) + ": ", "muted"), f.justification)
+        )
+    lines.append(
+        RichText.assemble(("  " + w("fix", lang) + ": ", "muted"), f.remediation.get(lang))
+    )
     return lines
 
 
@@ -104,8 +111,12 @@ def _citation(f: Finding, lang: Lang) -> RichText:
 def _plan(plan: PlanReport, lang: Lang) -> list[Line]:
     parts: list[Line] = []
     title = RichText.assemble(
-        (w("plan", lang) + " ", "bold"), (plan.plan_id, "bold"), f"  {plan.title}  ",
-        (plan.jurisdiction, "muted"), "  ", (plan.file, "loc"),
+        (w("plan", lang) + " ", "bold"),
+        (plan.plan_id, "bold"),
+        f"  {plan.title}  ",
+        (plan.jurisdiction, "muted"),
+        "  ",
+        (plan.file, "loc"),
     )
     parts.append(Whole(title))
     by_rule: dict[str, list[Finding]] = defaultdict(list)
@@ -115,22 +126,32 @@ def _plan(plan: PlanReport, lang: Lang) -> list[Line]:
         items = by_rule[rule_id]
         first = items[0]
         parts.append(RichText(""))
-        parts.append(RichText.assemble((rule_id, "rule"), "  ",
-                                       (f"{len(items)} {w('findings', lang)}", "muted")))
+        parts.append(
+            RichText.assemble(
+                (rule_id, "rule"), "  ", (f"{len(items)} {w('findings', lang)}", "muted")
+            )
+        )
         parts.append(_citation(first, lang))
         for f in items:
             parts.extend(_finding(f, lang))
     for failure in plan.failures:
-        parts.append(RichText.assemble((f"{w('rule_failed', lang)} {failure.rule_id}: ", "sev.error"),
-                                       failure.message))
+        parts.append(
+            RichText.assemble(
+                (f"{w('rule_failed', lang)} {failure.rule_id}: ", "sev.error"), failure.message
+            )
+        )
     if not plan.findings and not plan.failures:
         parts.append(RichText(w("no_findings", lang), style="ok"))
     parts.append(RichText(""))
-    parts.append(RichText.assemble((w("applied", lang) + ": ", "muted"),
-                                   ", ".join(plan.applied) or "-"))
+    parts.append(
+        RichText.assemble((w("applied", lang) + ": ", "muted"), ", ".join(plan.applied) or "-")
+    )
     for skip in plan.skipped:
-        parts.append(RichText.assemble((w("skipped", lang) + ": ", "muted"),
-                                       f"{skip.rule_id} ({skip.reason.get(lang)})"))
+        parts.append(
+            RichText.assemble(
+                (w("skipped", lang) + ": ", "muted"), f"{skip.rule_id} ({skip.reason.get(lang)})"
+            )
+        )
     return parts
 
 
@@ -142,7 +163,8 @@ def _errors(problems: tuple[Problem, ...], lang: Lang) -> list[Line]:
 def _summary(report: Report, lang: Lang) -> RenderableType:
     counts = report.counts()
     text = RichText.assemble(
-        (w("summary", lang) + ": ", "bold"), f"{len(report.plans)} {w('plans', lang)}, ",
+        (w("summary", lang) + ": ", "bold"),
+        f"{len(report.plans)} {w('plans', lang)}, ",
     )
     for i, sev in enumerate(Severity):
         if i:

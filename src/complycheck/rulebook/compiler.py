@@ -45,8 +45,14 @@ Pred = Cmp | And | Or | Const
 TRUE, FALSE = Const(True), Const(False)
 
 NEGATE = {
-    "eq": "ne", "ne": "eq", "lt": "gte", "gte": "lt", "gt": "lte", "lte": "gt",
-    "in": "not_in", "not_in": "in",
+    "eq": "ne",
+    "ne": "eq",
+    "lt": "gte",
+    "gte": "lt",
+    "gt": "lte",
+    "lte": "gt",
+    "in": "not_in",
+    "not_in": "in",
 }
 OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "eq": operator.eq,
@@ -173,8 +179,10 @@ class _Compiler:
     def table(self, field: str, ftype: FieldType, op: str, table: Table, path: PathKey) -> Pred:
         by_type = self.field_type(table.by, path)
         if by_type.choices and set(table.values) != set(by_type.choices):
-            raise self.fail(path, f"a table by {table.by!r} needs a value for each of: "
-                            + ", ".join(by_type.choices))
+            raise self.fail(
+                path,
+                f"a table by {table.by!r} needs a value for each of: " + ", ".join(by_type.choices),
+            )
         cases: list[Pred] = []
         for key, value in table.values.items():
             if by_type.choices and key not in by_type.choices:
@@ -213,8 +221,13 @@ def compile_rule(
     """Compile ``spec`` with its default parameters, replaced by any ``overrides``."""
     if spec.entity not in SCHEMA:
         raise RulebookError(
-            [Problem(source.file, source.position(("entity",)),
-                     f"unknown entity {spec.entity!r}; known: {', '.join(sorted(SCHEMA))}")]
+            [
+                Problem(
+                    source.file,
+                    source.position(("entity",)),
+                    f"unknown entity {spec.entity!r}; known: {', '.join(sorted(SCHEMA))}",
+                )
+            ]
         )
     params = {name: p.default for name, p in spec.params.items()}
     params.update(overrides or {})

@@ -6,12 +6,12 @@ error naming file:line:col; it is never skipped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ..errors import InputError, Problem, RulebookError
 from ..source import SourceMap, load_file
@@ -20,7 +20,7 @@ from .compiler import CompiledRule, compile_rule
 from .spec import All, AnyOf, Compare, Not, RuleSpec
 
 RULE_SUFFIXES = (".yaml", ".yml")
-_TAGS = {"all": All, "any": AnyOf, "not": Not, "compare": Compare}
+_TAGS: dict[str, type[BaseModel]] = {"all": All, "any": AnyOf, "not": Not, "compare": Compare}
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,6 @@ class Rulebook:
     """Rules by id, in id order."""
 
     rules: tuple[LoadedRule, ...]
-
-    def __iter__(self) -> Iterable[LoadedRule]:  # type: ignore[override]
-        return iter(self.rules)
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -64,7 +61,9 @@ def load_rule(path: Path) -> LoadedRule:
     except InputError as exc:
         raise RulebookError(exc.problems) from None
     if not isinstance(doc.data, dict):
-        raise RulebookError([Problem(str(path), doc.source.position(()), "expected a rule mapping")])
+        raise RulebookError(
+            [Problem(str(path), doc.source.position(()), "expected a rule mapping")]
+        )
     try:
         spec = RuleSpec.model_validate(doc.data)
     except ValidationError as exc:
@@ -93,8 +92,11 @@ def load_rulebook(extra: Sequence[Path] = (), *, builtin: bool = True) -> Rulebo
             first = loaded.get(rule.spec.id)
             if first is not None:
                 problems.append(
-                    Problem(rule.file, rule.source.position(("id",)),
-                            f"duplicate rule id {rule.spec.id!r} (also in {first.file})")
+                    Problem(
+                        rule.file,
+                        rule.source.position(("id",)),
+                        f"duplicate rule id {rule.spec.id!r} (also in {first.file})",
+                    )
                 )
                 continue
             loaded[rule.spec.id] = rule
@@ -106,5 +108,5 @@ def load_rulebook(extra: Sequence[Path] = (), *, builtin: bool = True) -> Rulebo
 def _id_order(rule_id: str) -> tuple[str, int, str]:
     head = rule_id.split("-")[0]
     letters = head.rstrip("0123456789")
-    digits = head[len(letters):]
+    digits = head[len(letters) :]
     return (letters, int(digits) if digits else 0, rule_id)

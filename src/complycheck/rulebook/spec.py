@@ -66,7 +66,9 @@ class Compare(Spec):
     def _one_subject_one_operator(self) -> Compare:
         if (self.field is None) == (self.param is None):
             raise ValueError("a comparison names exactly one of 'field' or 'param'")
-        ops = [op for op in (*COMPARISONS, "in_", "not_in", "exists") if getattr(self, op) is not None]
+        ops = [
+            op for op in (*COMPARISONS, "in_", "not_in", "exists") if getattr(self, op) is not None
+        ]
         if len(ops) != 1:
             names = ", ".join(o.rstrip("_") for o in (*COMPARISONS, "in", "not_in", "exists"))
             raise ValueError(f"a comparison has exactly one operator ({names})")
