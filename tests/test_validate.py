@@ -48,7 +48,7 @@ units:
 """,
     )
     assert message.startswith("plan.yaml:12:5: at units[0].quota unknown field 'quota'")
-    assert "expected one of: id, name, kind, change" in message
+    assert "expected one of: id, name, former_name, kind, change" in message
 
 
 def test_wrong_type_enum_and_missing(write: Callable[..., Path]) -> None:
@@ -137,8 +137,9 @@ units:
   - {id: u1, name: 乙, kind: organ, change: kept, quotas_after: {administrative: 3}}
   - {id: u3, name: 丙, kind: organ, change: merged, predecessors: [u1, u9],
      quotas_after: {administrative: 3}}
-  - {id: u4, name: 丁, kind: organ, change: merged, predecessors: [u3],
+  - {id: u4, name: 丁, kind: organ, change: merged, predecessors: [u3, u5],
      quotas_after: {administrative: 3}}
+  - {id: u5, name: 戊, kind: organ, change: abolished}
 grids:
   - {code: G1, township: t9, households: 1, population: 1}
 problems:
@@ -150,8 +151,8 @@ problems:
         "plan.yaml:9:71: at units[2].predecessors[1] predecessor 'u9' is not a unit of this plan",
         "plan.yaml:11:67: at units[3].predecessors[0] predecessor 'u3' must be abolished by the "
         "plan (its change is 'merged')",
-        "plan.yaml:14:26: at grids[0].township township 't9' is not in this plan",
-        "plan.yaml:16:12: at problems[0].unit unit 'u7' is not in this plan",
+        "plan.yaml:15:26: at grids[0].township township 't9' is not in this plan",
+        "plan.yaml:17:12: at problems[0].unit unit 'u7' is not in this plan",
     ]
 
 
@@ -168,3 +169,47 @@ def test_example_plan_in_the_docs_is_valid() -> None:
 
     loaded = load_plan(REPO / "docs" / "example-plan.yaml")
     assert loaded.plan.units and loaded.plan.grids and loaded.plan.townships
+
+
+def test_unit_changes(write: Callable[..., Path]) -> None:
+    messages = errors(
+        write,
+        """\
+units:
+  - {id: a, name: 甲, kind: organ, change: abolished, quotas_after: {administrative: 2}}
+  - {id: b, name: 乙, kind: organ, change: merged, predecessors: [a],
+     quotas_after: {administrative: 3}}
+  - {id: c, name: 丙, kind: organ, change: kept, established: 2024-05-01,
+     abolished: 2024-01-01, quotas_after: {administrative: 3}}
+""",
+    )
+    assert messages == [
+        "plan.yaml:7:5: at units[0] an abolished unit has no quotas after the plan",
+        "plan.yaml:8:5: at units[1] a merged unit needs at least two predecessors (the units "
+        "merged into it); a unit formed from one unit is renamed",
+        "plan.yaml:10:5: at units[2] established is later than abolished",
+    ]
+
+
+def test_division_references(write: Callable[..., Path]) -> None:
+    messages = errors(
+        write,
+        """\
+units:
+  - {id: a, name: 甲, kind: organ, change: abolished,
+     divisions: [{id: d1, name: 办公室, type: general}]}
+  - id: c
+    name: 丙
+    kind: organ
+    change: kept
+    quotas_after: {administrative: 3}
+    divisions:
+      - {id: d1, name: 综合科, type: general}
+      - {id: d2, name: 业务科, type: business, predecessors: [d1, d9]}
+""",
+    )
+    assert messages == [
+        "plan.yaml:15:14: at units[1].divisions[0].id duplicate division id 'd1' (first at line 8)",
+        "plan.yaml:16:64: at units[1].divisions[1].predecessors[1] predecessor division 'd9' is "
+        "not in this plan",
+    ]

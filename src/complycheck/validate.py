@@ -314,12 +314,29 @@ def check_references(plan: Plan, source: SourceMap) -> Iterator[Problem]:
         ),
         "stationed agency id",
     )
+    yield from unique(
+        (
+            (d.id, ("units", i, "divisions", j, "id"))
+            for i, u in enumerate(plan.units)
+            for j, d in enumerate(u.divisions)
+        ),
+        "division id",
+    )
+    division_unit = {d.id: u.id for u in plan.units for d in u.divisions}
     claimed: dict[str, str] = {}
     for i, unit in enumerate(plan.units):
-        yield from unique(
-            ((d.id, ("units", i, "divisions", j, "id")) for j, d in enumerate(unit.divisions)),
-            f"division id in unit {unit.id!r}",
-        )
+        for j, division in enumerate(unit.divisions):
+            for k, pred in enumerate(division.predecessors):
+                path = ("units", i, "divisions", j, "predecessors", k)
+                owner = division_unit.get(pred)
+                if owner is None:
+                    yield at(path, f"predecessor division {pred!r} is not in this plan")
+                elif owner not in unit.predecessors and owner != unit.id:
+                    yield at(
+                        path,
+                        f"division {pred!r} belongs to unit {owner!r}, which is neither this "
+                        "unit nor one of its predecessors",
+                    )
         for j, pred in enumerate(unit.predecessors):
             path = ("units", i, "predecessors", j)
             other = units.get(pred)

@@ -128,7 +128,8 @@ class FunctionAssignment(Model):
 
 
 class Division(Model):
-    """An internal division (内设机构) of a unit."""
+    """An internal division (内设机构) of a unit. Division ids are unique in the plan, so that a
+    merged unit's division can name the divisions of its predecessors it continues."""
 
     id: Ident
     name: Name
@@ -144,6 +145,7 @@ class Unit(Model):
 
     id: Ident
     name: Name
+    former_name: Name | None = None
     kind: Annotated[UnitKind, _enum(UnitKind)]
     change: Annotated[Change, _enum(Change)]
     predecessors: list[Ident] = Field(default_factory=list)
@@ -169,8 +171,15 @@ class Unit(Model):
                 f"a unit whose change is '{self.change.value}' needs quotas_after "
                 "(its approved quotas once the plan takes effect)"
             )
-        if self.change is Change.MERGED and not self.predecessors:
-            raise ValueError("a merged unit needs predecessors (the units merged into it)")
+        if self.change is Change.MERGED and len(self.predecessors) < 2:
+            raise ValueError(
+                "a merged unit needs at least two predecessors (the units merged into it); "
+                "a unit formed from one unit is renamed"
+            )
+        if self.change is Change.ABOLISHED and self.quotas_after and self.quotas_after.total:
+            raise ValueError("an abolished unit has no quotas after the plan")
+        if self.established and self.abolished and self.established > self.abolished:
+            raise ValueError("established is later than abolished")
         if self.change in (Change.NEW, Change.ABOLISHED) and self.predecessors:
             raise ValueError(f"a unit whose change is '{self.change.value}' has no predecessors")
         if (

@@ -86,6 +86,8 @@ def _finding(f: Finding, lang: Lang) -> list[Line]:
         severity_label(f.severity, lang),
         "  ",
         (f.entity_key, "bold"),
+        "  ",
+        f.entity_name if f.entity_name != f.entity_key else "",
     )
     lines: list[Line] = [Whole(head), RichText("  " + f.message.get(lang))]
     if f.justification:
