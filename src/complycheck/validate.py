@@ -327,7 +327,7 @@ def check_references(plan: Plan, source: SourceMap) -> Iterator[Problem]:
     for i, unit in enumerate(plan.units):
         for j, division in enumerate(unit.divisions):
             for k, pred in enumerate(division.predecessors):
-                path = ("units", i, "divisions", j, "predecessors", k)
+                path: PathKey = ("units", i, "divisions", j, "predecessors", k)
                 owner = division_unit.get(pred)
                 if owner is None:
                     yield at(path, f"predecessor division {pred!r} is not in this plan")

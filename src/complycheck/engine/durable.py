@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -191,6 +192,12 @@ class DurableEngine:
         return result
 
     def _run(self, rule: CompiledRule, facts: list[Fact]) -> list[str]:
+        with warnings.catch_warnings():
+            # durable-rules calls datetime.utcfromtimestamp, deprecated since Python 3.12.
+            warnings.filterwarnings("ignore", category=DeprecationWarning, module="durable")
+            return self._run_session(rule, facts)
+
+    def _run_session(self, rule: CompiledRule, facts: list[Fact]) -> list[str]:
         name = self._ruleset(rule)
         sid = str(next(_SESSION_NUMBERS))
         ids = _Ids(sid)
