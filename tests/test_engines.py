@@ -147,7 +147,8 @@ def test_a_rule_that_crashes_is_reported_and_the_others_still_run(
     rulebook: Rulebook, engine: Engine
 ) -> None:
     facts = build_facts(grid_plan([400]), SourceMap("p.yaml"))
-    broken = Fact("grid", "BAD", {**facts[0].values, "households": object()}, ("grids", 9), None)
+    grid = next(f for f in facts if f.entity == "grid")
+    broken = Fact("grid", "BAD", {**grid.values, "households": object()}, ("grids", 9), None)
     rules = [r.compiled for r in rulebook.rules]
     result = engine.evaluate(rules, [*facts, broken])
     assert "TypeError" in result.errors["R09"]

@@ -123,3 +123,15 @@ def test_every_item_id_matches_the_research_extraction(rulebook: Rulebook) -> No
         item = items[rule.spec.source.item]
         assert item["seed_file"] == rule.spec.source.seed
         assert item["quote_simplified"] == rule.spec.source.quote
+
+
+def test_rule_docs_list_every_fact_field() -> None:
+    from complycheck.facts import SCHEMA
+
+    from .conftest import REPO
+
+    doc = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
+    for entity, fields in SCHEMA.items():
+        section = doc.split(f"#### `{entity}`", 1)[1].split("####", 1)[0]
+        listed = [line.split("`")[1] for line in section.splitlines() if line.startswith("| `")]
+        assert listed == list(fields), entity

@@ -1,8 +1,9 @@
-"""One run, start to finish: find plan files, load and validate each, build facts, evaluate
-the rules in scope, and collect findings into the canonical report."""
+"""One run, start to finish: find plan files, load and validate each, choose the policy packs
+and the rules in force, build facts, evaluate, and collect findings into the canonical report."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,14 +11,24 @@ from pathlib import Path
 from .engine import Engine
 from .errors import InputError, Problem
 from .facts import build_facts
-from .findings import make_finding
+from .findings import Finding, make_finding
 from .i18n import Text, fold
 from .model.plan import Plan
 from .report import PlanReport, Report, RuleFailure, SkippedRule
+from .rulebook.compiler import CompiledRule
 from .rulebook.load import LoadedRule, Rulebook
+from .rulebook.packs import Selection
 from .validate import LoadedPlan, load_plan
 
 PLAN_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a run may choose beyond the plan itself."""
+
+    packs: tuple[str, ...] = ()  # --pack: replaces the packs chosen by jurisdiction
+    as_of: dt.date | None = None  # --as-of: replaces the plan's date
 
 
 @dataclass(frozen=True)
@@ -53,79 +64,131 @@ def _place(plan: Plan) -> str:
     return " / ".join(dict.fromkeys(x for x in (j.province, j.city, j.name) if x))
 
 
-def in_scope(rule: LoadedRule, plan: Plan) -> SkippedRule | None:
-    """Why ``rule`` does not apply to ``plan``, or None when it does."""
-    regions = rule.spec.scope.regions
-    if not regions:
-        return None
+def _places(plan: Plan) -> set[str]:
     j = plan.plan.jurisdiction
-    mine = {fold(x) for x in (j.name, j.city, j.province) if x}
-    if mine & {fold(r) for r in regions}:
-        return None
-    policy = "、".join(regions)
-    place = _place(plan)
-    return SkippedRule(
-        rule.spec.id,
-        Text(
-            zh=f"该规则为{policy}的政策，本方案所属辖区为{place}",
-            en=f"the rule is the policy of {policy}; this plan's jurisdiction is {place}",
-        ),
-    )
+    return {fold(x) for x in (j.name, j.city, j.province) if x}
 
 
-def check_plan(loaded: LoadedPlan, rulebook: Rulebook, engine: Engine) -> PlanReport:
+def select_packs(loaded: LoadedPlan, rulebook: Rulebook, options: Options) -> Selection:
+    """``--pack`` if given, else the plan's ``packs`` field, else the packs of its jurisdiction."""
+    book = rulebook.packs
+    if options.packs:
+        return Selection(tuple(book.closure(options.packs)), explicit=True)
+    named = loaded.plan.plan.packs
+    if named is not None:
+        unknown = [(i, p) for i, p in enumerate(named) if p not in book.packs]
+        if unknown:
+            known = ", ".join(sorted(book.packs))
+            raise InputError([
+                Problem(loaded.file, loaded.source.position(("plan", "packs", i)),
+                        f"unknown policy pack {p!r}; known: {known}", f"plan.packs[{i}]")
+                for i, p in unknown
+            ])
+        return Selection(tuple(book.closure(named)), explicit=True)
+    return Selection(tuple(book.closure(book.auto(_places(loaded.plan)))), explicit=False)
+
+
+def _skip(rule: LoadedRule, plan: Plan, selection: Selection, rulebook: Rulebook,
+          as_of: dt.date) -> SkippedRule | None:
+    """Why ``rule`` does not apply to ``plan``, or None when it does."""
+    spec = rule.spec
+    holders = rulebook.packs.containing(spec.id)
+    if holders and spec.id not in selection.rules():
+        names = "、".join(
+            f"{p.id}" + (f"（{'、'.join(p.spec.regions)}）" if p.spec.regions else "")
+            for p in holders
+        )
+        names_en = ", ".join(
+            f"{p.id}" + (f" ({', '.join(p.spec.regions)})" if p.spec.regions else "")
+            for p in holders
+        )
+        return SkippedRule(spec.id, Text(
+            zh=f"所属政策包 {names} 未适用于本方案（{_place(plan)}）",
+            en=f"its policy packs {names_en} do not apply to this plan ({_place(plan)})",
+        ))
+    regions = spec.scope.regions
+    if regions and not selection.explicit and not (_places(plan) & {fold(r) for r in regions}):
+        policy = "、".join(regions)
+        return SkippedRule(spec.id, Text(
+            zh=f"该规则为{policy}的政策，本方案所属辖区为{_place(plan)}",
+            en=f"the rule is the policy of {policy}; this plan's jurisdiction is {_place(plan)}",
+        ))
+    effective = spec.effective
+    if (effective.from_ and as_of < effective.from_) or (effective.until and as_of >= effective.until):
+        span = f"{effective.from_ or '…'} – {effective.until or '…'}"
+        return SkippedRule(spec.id, Text(
+            zh=f"规则有效期为 {span}，不含 {as_of}", en=f"the rule is in force {span}, not on {as_of}"
+        ))
+    return None
+
+
+def check_plan(
+    loaded: LoadedPlan, rulebook: Rulebook, engine: Engine, options: Options = Options()
+) -> PlanReport:
     plan = loaded.plan
-    applied: list[LoadedRule] = []
+    selection = select_packs(loaded, rulebook, options)
+    as_of = options.as_of or plan.plan.date
+    applied: list[CompiledRule] = []
     skipped: list[SkippedRule] = []
     for rule in rulebook.rules:
-        reason = in_scope(rule, plan)
+        reason = _skip(rule, plan, selection, rulebook, as_of)
         if reason is None:
-            applied.append(rule)
+            compiled = rulebook.compiled(rule, selection.params(rule.spec.id), as_of)
+            if compiled.unconfigured:
+                name = compiled.unconfigured[0]
+                reason = SkippedRule(rule.spec.id, Text(
+                    zh=f"参数 {name} 未配置（须在政策包中设定）",
+                    en=f"parameter {name} is not configured (a policy pack must set it)",
+                ))
+        if reason is None:
+            applied.append(compiled)
         else:
             skipped.append(reason)
     facts = build_facts(plan, loaded.source)
-    result = engine.evaluate([r.compiled for r in applied], facts)
+    result = engine.evaluate(applied, facts)
     by_key = {(f.entity, f.key): f for f in facts}
-    compiled = {r.spec.id: r.compiled for r in applied}
-    findings = [
-        make_finding(
-            compiled[hit.rule_id],
-            by_key[(compiled[hit.rule_id].entity, hit.key)],
-            plan.plan.id,
-            loaded.file,
-        )
-        for hit in result.hits
-    ]
+    by_id = {r.id: r for r in applied}
+    failures = dict(result.errors)
+    findings: list[Finding] = []
+    for hit in sorted(result.hits):
+        rule = by_id[hit.rule_id]
+        try:
+            findings.append(
+                make_finding(rule, by_key[(rule.entity, hit.key)], plan.plan.id, loaded.file)
+            )
+        except (ArithmeticError, TypeError, ValueError) as exc:  # a broken message: an error
+            failures[rule.id] = f"cannot write the finding: {type(exc).__name__}: {exc}"
+    findings = [f for f in findings if f.rule_id not in failures]
     findings.sort(key=lambda f: f.sort_key())
     return PlanReport(
         file=loaded.file,
         plan_id=plan.plan.id,
         title=plan.plan.title,
         jurisdiction=_place(plan),
-        findings=tuple(findings),
-        applied=tuple(r.spec.id for r in applied),
+        as_of=as_of,
+        packs=selection.ids,
+        findings=tuple(f for f in findings if by_id[f.rule_id].kind != "benchmark"),
+        comparisons=tuple(f for f in findings if by_id[f.rule_id].kind == "benchmark"),
+        applied=tuple(r.id for r in applied),
         skipped=tuple(skipped),
-        failures=tuple(RuleFailure(k, v) for k, v in sorted(result.errors.items())),
+        failures=tuple(RuleFailure(k, v) for k, v in sorted(failures.items())),
     )
 
 
-def check_paths(paths: Iterable[Path], rulebook: Rulebook, engine: Engine) -> Report:
+def check_paths(
+    paths: Iterable[Path], rulebook: Rulebook, engine: Engine, options: Options = Options()
+) -> Report:
     paths = list(paths)
     files, problems = discover(paths)
     reports: list[PlanReport] = []
     for plan_file in files:
         try:
             loaded = load_plan(plan_file.path, display=plan_file.display)
+            reports.append(check_plan(loaded, rulebook, engine, options))
         except InputError as exc:
             problems.extend(exc.problems)
-            continue
-        reports.append(check_plan(loaded, rulebook, engine))
     if not files and not problems:
-        problems.append(
-            Problem(
-                ", ".join(map(str, paths)),
-                None,
-                f"no plan files found (looked for {', '.join(PLAN_SUFFIXES)})",
-            )
-        )
+        looked = ", ".join(PLAN_SUFFIXES)
+        where = ", ".join(map(str, paths))
+        problems.append(Problem(where, None, f"no plan files found (looked for {looked})"))
     return Report(tuple(reports), tuple(problems), engine.name, len(rulebook))

@@ -1,36 +1,63 @@
 """Turn a validated plan into facts: flat records, one per entity, with derived values.
 
-Totals, counts and ratios are computed here, once, so that rules compare plain values.
-Every fact field is declared in :data:`SCHEMA` with its type; the rule compiler checks each
-rule against it, so a rule cannot name a field or an enumeration value that does not exist.
+Totals, counts, ratios and cross-entity relations (a merged unit's predecessors, the units that
+lead a matter, a township's institutions) are computed here, once, so that rules compare plain
+values. Every fact field is declared in :data:`SCHEMA` with its type; the rule compiler checks
+each rule against it, so a rule cannot name a field or an enumeration value that does not exist.
+A field marked optional is left out of a fact when the plan does not give it (a ratio with
+nothing to divide by, a date not stated); a comparison on a missing field is false.
 A fact never has a field called ``id`` or ``sid`` (durable-rules reserves both).
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from .errors import Position
-from .model.enums import Change, Coded, GridType, UnitKind
-from .model.plan import Plan, Quotas
+from .i18n import fold
+from .model.enums import (
+    Change,
+    Coded,
+    Disposition,
+    DivisionType,
+    FunctionRole,
+    GridType,
+    InstitutionType,
+    JurisdictionClass,
+    Level,
+    PartyRelation,
+    PICategory,
+    ProblemStatus,
+    Sector,
+    StationedCategory,
+    TeamLevel,
+    TownshipType,
+    UnitKind,
+)
+from .model.plan import Plan, Quotas, Township, Unit
 from .source import PathKey, SourceMap
 
 
 @dataclass(frozen=True)
 class FieldType:
-    """The type of a fact field: ``int``, ``float``, ``bool``, ``str``, or an enumeration."""
+    """The type of a fact field: ``int``, ``float``, ``bool``, ``str`` or ``list`` (of texts),
+    with its allowed values when it is an enumeration."""
 
     kind: str
     choices: tuple[str, ...] = ()
     enum: type[Coded] | None = None
+    optional: bool = False
+    folded: bool = False  # texts compared in folded form (simplified, case-folded)
 
     @property
     def numeric(self) -> bool:
         return self.kind in ("int", "float")
 
     def accepts(self, value: Any) -> bool:
+        """Whether ``value`` may be compared with this field (for a list: may be an item)."""
         if self.kind == "bool":
             return isinstance(value, bool)
         if self.numeric:
@@ -42,33 +69,124 @@ class FieldType:
     def describe(self) -> str:
         if self.choices:
             return "one of " + ", ".join(self.choices)
-        return {"int": "a whole number", "float": "a number", "bool": "true or false"}.get(
-            self.kind, "a text"
-        )
+        words = {"int": "a whole number", "float": "a number", "bool": "true or false"}
+        return words.get(self.kind, "a text")
 
 
-INT, FLOAT, BOOL, STR = FieldType("int"), FieldType("float"), FieldType("bool"), FieldType("str")
+INT, FLOAT, BOOL, STR, LIST = (FieldType(k) for k in ("int", "float", "bool", "str", "list"))
+OPT_INT, OPT_FLOAT, OPT_BOOL = (FieldType(k, optional=True) for k in ("int", "float", "bool"))
+NONE = "none"  # the value of an optional enumeration the plan leaves out
 
 
-def _enum(cls: type[Coded]) -> FieldType:
-    return FieldType("str", tuple(m.value for m in cls), cls)
+def _enum(cls: type[Coded], *, optional: bool = False) -> FieldType:
+    values = tuple(m.value for m in cls) + ((NONE,) if optional else ())
+    return FieldType("str", values, cls)
 
 
-_QUOTA_TYPES = ("administrative", "public_institution", "support")
+QUOTA_TYPES = ("administrative", "public_institution", "support")
+
+
+def _quota_schema(prefix: str, *, optional: bool = False) -> dict[str, FieldType]:
+    ftype = OPT_INT if optional else INT
+    return {f"{prefix}_{t}": ftype for t in (*QUOTA_TYPES, "total")}
+
 
 SCHEMA: dict[str, dict[str, FieldType]] = {
+    "plan": {
+        "name": STR,
+        "level": _enum(Level),
+        "jurisdiction_class": _enum(JurisdictionClass, optional=True),
+        "organs_before": INT,
+        "organs_after": INT,
+        "pis_before": INT,
+        "pis_after": INT,
+        "institutions_before": INT,
+        "institutions_after": INT,
+        "locally_specific_organs": INT,
+        **_quota_schema("quota_before"),
+        **_quota_schema("quota_after"),
+        "control_institutions": OPT_INT,
+        **_quota_schema("control_quota", optional=True),
+        "institution_excess": OPT_INT,
+        **_quota_schema("control_quota_excess", optional=True),
+        **{f"quota_growth_{t}": INT for t in (*QUOTA_TYPES, "total")},
+        "institution_growth": INT,
+        "organ_change_ratio": OPT_FLOAT,
+        "pi_change_ratio": OPT_FLOAT,
+        "quota_change_ratio": OPT_FLOAT,
+        "posts_before": INT,
+        "posts_after": INT,
+        "posts_change_ratio": OPT_FLOAT,
+        "enforcement_quotas": INT,
+        "front_line_quotas": INT,
+        "front_line_share": OPT_FLOAT,
+        "township_count": INT,
+        "township_pi_quota_avg": OPT_FLOAT,
+    },
     "unit": {
         "name": STR,
         "kind": _enum(UnitKind),
         "change": _enum(Change),
+        "pi_category": _enum(PICategory, optional=True),
+        "sector": _enum(Sector),
         "locally_specific": BOOL,
         "predecessor_count": INT,
-        "quota_before_total": INT,
-        "quota_after_total": INT,
-        **{f"quota_before_{t}": INT for t in _QUOTA_TYPES},
-        **{f"quota_after_{t}": INT for t in _QUOTA_TYPES},
+        **_quota_schema("quota_before"),
+        **_quota_schema("quota_after"),
+        **_quota_schema("actual", optional=True),
+        **_quota_schema("excess", optional=True),
+        **_quota_schema("vacant", optional=True),
         "planned_hires": INT,
+        "posts_approved": OPT_INT,
+        "posts_actual": OPT_INT,
+        "posts_approved_before": OPT_INT,
+        "posts_excess": OPT_INT,
+        "posts_increase": OPT_INT,
+        "open_problems": INT,
+        "requests_staffing": BOOL,
+        "division_count": INT,
+        "general_division_count": INT,
+        "business_division_count": INT,
+        "general_quota_after": INT,
+        "business_quota_after": INT,
+        "pred_general_division_count": INT,
+        "pred_business_division_count": INT,
+        "pred_max_general_divisions": INT,
+        "pred_general_quota": INT,
+        "pred_business_quota": INT,
+        "general_division_excess": INT,
+        "business_division_ratio": OPT_FLOAT,
+        "general_quota_ratio": OPT_FLOAT,
+        "business_quota_ratio": OPT_FLOAT,
+        "orphan_function_count": INT,
+        "orphan_functions": LIST,
+        "successor_late": OPT_BOOL,
         "has_justification": BOOL,
+    },
+    "function": {
+        "name": STR,
+        "lead_count": INT,
+        "lead_units": LIST,
+        "assisting_count": INT,
+        "has_justification": BOOL,
+    },
+    "township": {
+        "name": STR,
+        "type": _enum(TownshipType),
+        "institution_count": INT,
+        "office_count": INT,
+        "station_count": INT,
+        "centre_count": INT,
+        "institution_names": FieldType("list", folded=True),
+        "pi_quotas": INT,
+    },
+    "stationed_agency": {
+        "name": STR,
+        "township": STR,
+        "category": _enum(StationedCategory),
+        "disposition": _enum(Disposition),
+        "party_relation": _enum(PartyRelation, optional=True),
+        "evaluation_share": OPT_FLOAT,
     },
     "grid": {
         "name": STR,
@@ -78,6 +196,12 @@ SCHEMA: dict[str, dict[str, FieldType]] = {
         "area": FieldType("str", ("ordinary", "dense")),
         "type": _enum(GridType),
         "has_justification": BOOL,
+    },
+    "enforcement_team": {
+        "name": STR,
+        "field": FieldType("str", folded=True),
+        "level": _enum(TeamLevel),
+        "same_field_city_teams": INT,
     },
 }
 
@@ -98,33 +222,289 @@ class Fact:
         return str(self.values.get("name") or self.key)
 
 
-def _quota_fields(prefix: str, quotas: Quotas | None) -> dict[str, int]:
+def _quotas(prefix: str, quotas: Quotas | None) -> dict[str, int]:
     q = quotas or Quotas()
-    out = {f"{prefix}_{t}": getattr(q, t) for t in _QUOTA_TYPES}
+    out = {f"{prefix}_{t}": getattr(q, t) for t in QUOTA_TYPES}
     out[f"{prefix}_total"] = q.total
     return out
 
 
+def _ratio(after: int, before: int) -> float | None:
+    return round(after / before, 6) if before else None
+
+
+def _change(before: int, after: int) -> float | None:
+    """The relative change from ``before`` to ``after`` (−0.371 for a 37.1% cut)."""
+    return round((after - before) / before, 6) if before else None
+
+
+def _township_pi_quotas(township: Township) -> int:
+    return sum(i.quotas.public_institution for i in township.institutions if i.quotas)
+
+
+def _present(values: dict[str, Any]) -> dict[str, Any]:
+    """Leave out optional values the plan does not give."""
+    return {k: v for k, v in values.items() if v is not None}
+
+
 def build_facts(plan: Plan, source: SourceMap) -> list[Fact]:
-    """Every fact of ``plan``, in document order."""
-    return list(_units(plan, source)) + list(_grids(plan, source))
+    """Every fact of ``plan``: the plan itself, then its entities in document order."""
+    return [
+        _plan(plan, source),
+        *_units(plan, source),
+        *_functions(plan, source),
+        *_townships(plan, source),
+        *_grids(plan, source),
+        *_teams(plan, source),
+    ]
+
+
+EXISTED_BEFORE = (Change.KEPT, Change.ABOLISHED, Change.RENAMED)
+EXISTS_AFTER = (Change.KEPT, Change.NEW, Change.MERGED, Change.RENAMED)
+
+
+def _plan(plan: Plan, source: SourceMap) -> Fact:
+    j = plan.plan.jurisdiction
+    units = plan.units
+
+    def count(kind: UnitKind, changes: tuple[Change, ...]) -> int:
+        return sum(1 for u in units if u.kind is kind and u.change in changes)
+
+    before = {t: sum(getattr(u.quotas_before or Quotas(), t) for u in units) for t in QUOTA_TYPES}
+    after = {t: sum(getattr(u.quotas_after or Quotas(), t) for u in units) for t in QUOTA_TYPES}
+    before["total"], after["total"] = sum(before.values()), sum(after.values())
+    organs = (count(UnitKind.ORGAN, EXISTED_BEFORE), count(UnitKind.ORGAN, EXISTS_AFTER))
+    pis = (
+        count(UnitKind.PUBLIC_INSTITUTION, EXISTED_BEFORE),
+        count(UnitKind.PUBLIC_INSTITUTION, EXISTS_AFTER),
+    )
+    control = plan.control_numbers
+    cq = control.quotas if control else None
+    control_quota: dict[str, int | None] = {t: getattr(cq, t) if cq else None for t in QUOTA_TYPES}
+    given = [v for v in control_quota.values() if v is not None]
+    control_quota["total"] = sum(given) if cq and len(given) == len(QUOTA_TYPES) else None
+    posts = [u.leadership_posts for u in units if u.leadership_posts]
+    posts_before = sum(p.approved_before or 0 for p in posts)
+    posts_after = sum(p.approved for p in posts if p.approved_before is not None)
+    teams = plan.enforcement_teams
+    team_quotas = sum(t.quotas or 0 for t in teams if t.front_line_quotas is not None)
+    front_line = sum(t.front_line_quotas or 0 for t in teams if t.quotas is not None)
+    township_pi = [_township_pi_quotas(t) for t in plan.townships]
+    values = {
+        "name": j.name,
+        "level": j.level.value,
+        "organ_change_ratio": _change(organs[0], organs[1]),
+        "pi_change_ratio": _change(pis[0], pis[1]),
+        "quota_change_ratio": _change(before["total"], after["total"]),
+        "posts_before": posts_before,
+        "posts_after": posts_after,
+        "posts_change_ratio": _change(posts_before, posts_after),
+        "enforcement_quotas": team_quotas,
+        "front_line_quotas": front_line,
+        "front_line_share": _ratio(front_line, team_quotas),
+        "township_count": len(plan.townships),
+        "township_pi_quota_avg": (
+            round(sum(township_pi) / len(township_pi), 6) if township_pi else None
+        ),
+        "jurisdiction_class": j.class_.value if j.class_ else NONE,
+        "organs_before": organs[0],
+        "organs_after": organs[1],
+        "pis_before": pis[0],
+        "pis_after": pis[1],
+        "institutions_before": organs[0] + pis[0],
+        "institutions_after": organs[1] + pis[1],
+        "institution_growth": organs[1] + pis[1] - organs[0] - pis[0],
+        "locally_specific_organs": sum(
+            1 for u in units
+            if u.kind is UnitKind.ORGAN and u.locally_specific and u.change in EXISTS_AFTER
+        ),
+        **{f"quota_before_{t}": v for t, v in before.items()},
+        **{f"quota_after_{t}": v for t, v in after.items()},
+        **{f"quota_growth_{t}": after[t] - before[t] for t in after},
+        "control_institutions": control.institutions if control else None,
+        "institution_excess": (
+            organs[1] + pis[1] - control.institutions
+            if control and control.institutions is not None else None
+        ),
+        **{f"control_quota_{t}": v for t, v in control_quota.items()},
+        **{
+            f"control_quota_excess_{t}": after[t] - v if v is not None else None
+            for t, v in control_quota.items()
+        },
+    }
+    path: PathKey = ("plan",)
+    return Fact("plan", plan.plan.id, _present(values), path, source.position(path))
 
 
 def _units(plan: Plan, source: SourceMap) -> Iterator[Fact]:
+    by_id = {u.id: u for u in plan.units}
+    successor = {p: u for u in plan.units for p in u.predecessors}
+    open_problems: dict[str, int] = defaultdict(int)
+    for problem in plan.problems:
+        if problem.status is ProblemStatus.OPEN:
+            open_problems[problem.unit] += 1
+    led_after = {
+        fold(f.name)
+        for u in plan.units
+        if u.change is not Change.ABOLISHED
+        for f in u.functions
+        if f.role is FunctionRole.LEAD
+    }
     for i, unit in enumerate(plan.units):
         path: PathKey = ("units", i)
+        preds = [by_id[p] for p in unit.predecessors if p in by_id]
         values: dict[str, Any] = {
             "name": unit.name,
             "kind": unit.kind.value,
             "change": unit.change.value,
+            "pi_category": unit.pi_category.value if unit.pi_category else NONE,
+            "sector": unit.sector.value,
             "locally_specific": unit.locally_specific,
             "predecessor_count": len(unit.predecessors),
-            **_quota_fields("quota_before", unit.quotas_before),
-            **_quota_fields("quota_after", unit.quotas_after),
+            **_quotas("quota_before", unit.quotas_before),
+            **_quotas("quota_after", unit.quotas_after),
+            **_staffing(unit),
             "planned_hires": unit.planned_hires,
+            "open_problems": open_problems[unit.id],
+            "requests_staffing": unit.change in (Change.NEW, Change.MERGED)
+            or _total(unit.quotas_after) > _total(unit.quotas_before)
+            or unit.planned_hires > 0,
+            **_divisions(unit, preds),
+            **_succession(unit, successor.get(unit.id), led_after),
             "has_justification": unit.justification is not None,
         }
-        yield Fact("unit", unit.id, values, path, source.position(path), unit.justification)
+        yield Fact("unit", unit.id, _present(values), path, source.position(path),
+                   unit.justification)
+
+
+def _total(quotas: Quotas | None) -> int:
+    return quotas.total if quotas else 0
+
+
+def _staffing(unit: Unit) -> dict[str, Any]:
+    """Actual staff against the approved quotas after the plan, and leadership posts."""
+    out: dict[str, Any] = {}
+    after = unit.quotas_after or Quotas()
+    actual = unit.actual_staff
+    for t in (*QUOTA_TYPES, "total"):
+        quota = after.total if t == "total" else getattr(after, t)
+        have = None if actual is None else (actual.total if t == "total" else getattr(actual, t))
+        out[f"actual_{t}"] = have
+        out[f"excess_{t}"] = None if have is None else max(0, have - quota)
+        out[f"vacant_{t}"] = None if have is None else max(0, quota - have)
+    posts = unit.leadership_posts
+    out["posts_approved"] = posts.approved if posts else None
+    out["posts_actual"] = posts.actual if posts else None
+    out["posts_approved_before"] = posts.approved_before if posts else None
+    out["posts_excess"] = max(0, posts.actual - posts.approved) if posts else None
+    out["posts_increase"] = (
+        posts.approved - posts.approved_before
+        if posts and posts.approved_before is not None else None
+    )
+    return out
+
+
+def _divisions(unit: Unit, preds: list[Unit]) -> dict[str, Any]:
+    """Internal divisions after the plan, against those of the unit's predecessors."""
+    kept = [d for d in unit.divisions if d.change is not Change.ABOLISHED]
+    general = [d for d in kept if d.type is DivisionType.GENERAL]
+    business = [d for d in kept if d.type is DivisionType.BUSINESS]
+    pred_divs = [d for p in preds for d in p.divisions]
+    pred_general = [d for d in pred_divs if d.type is DivisionType.GENERAL]
+    pred_business = [d for d in pred_divs if d.type is DivisionType.BUSINESS]
+    per_pred_general = [
+        sum(1 for d in p.divisions if d.type is DivisionType.GENERAL) for p in preds
+    ]
+    general_quota = sum(d.quotas_after or 0 for d in general)
+    business_quota = sum(d.quotas_after or 0 for d in business)
+    pred_general_quota = sum(d.quotas_before or 0 for d in pred_general)
+    pred_business_quota = sum(d.quotas_before or 0 for d in pred_business)
+    most_general = max(per_pred_general, default=0)
+    return {
+        "division_count": len(kept),
+        "general_division_count": len(general),
+        "business_division_count": len(business),
+        "general_quota_after": general_quota,
+        "business_quota_after": business_quota,
+        "pred_general_division_count": len(pred_general),
+        "pred_business_division_count": len(pred_business),
+        "pred_max_general_divisions": most_general,
+        "pred_general_quota": pred_general_quota,
+        "pred_business_quota": pred_business_quota,
+        "general_division_excess": len(general) - most_general if preds else 0,
+        "business_division_ratio": _ratio(len(business), len(pred_business)),
+        "general_quota_ratio": _ratio(general_quota, pred_general_quota),
+        "business_quota_ratio": _ratio(business_quota, pred_business_quota),
+    }
+
+
+def _succession(unit: Unit, successor: Unit | None, led_after: set[str]) -> dict[str, Any]:
+    """先立后破: what becomes of an abolished unit's functions, and when its successor starts."""
+    if unit.change is not Change.ABOLISHED:
+        return {"orphan_function_count": 0, "orphan_functions": [], "successor_late": None}
+    orphans = [f.name for f in unit.functions if fold(f.name) not in led_after]
+    late = None
+    if successor is not None and successor.established and unit.abolished:
+        late = successor.established > unit.abolished
+    return {"orphan_function_count": len(orphans), "orphan_functions": orphans,
+            "successor_late": late}
+
+
+def _functions(plan: Plan, source: SourceMap) -> Iterator[Fact]:
+    """One fact per matter (事项), across the units that carry it after the plan."""
+    matters: dict[str, dict[str, Any]] = {}
+    for i, unit in enumerate(plan.units):
+        if unit.change is Change.ABOLISHED:
+            continue
+        for j, function in enumerate(unit.functions):
+            entry = matters.setdefault(fold(function.name), {
+                "name": function.name, "leads": [], "assisting": 0,
+                "path": ("units", i, "functions", j), "justification": None,
+            })
+            if function.role is FunctionRole.LEAD:
+                entry["leads"].append(unit.name)
+                entry["justification"] = entry["justification"] or function.justification
+            else:
+                entry["assisting"] += 1
+    for key, entry in matters.items():
+        values = {
+            "name": entry["name"],
+            "lead_count": len(entry["leads"]),
+            "lead_units": entry["leads"],
+            "assisting_count": entry["assisting"],
+            "has_justification": entry["justification"] is not None,
+        }
+        yield Fact("function", key, values, entry["path"], source.position(entry["path"]),
+                   entry["justification"])
+
+
+def _townships(plan: Plan, source: SourceMap) -> Iterator[Fact]:
+    for i, township in enumerate(plan.townships):
+        path: PathKey = ("townships", i)
+        types = [inst.type for inst in township.institutions]
+        values: dict[str, Any] = {
+            "name": township.name,
+            "type": township.type.value,
+            "institution_count": len(township.institutions),
+            "office_count": types.count(InstitutionType.OFFICE),
+            "station_count": types.count(InstitutionType.STATION),
+            "centre_count": types.count(InstitutionType.CENTRE),
+            "institution_names": [fold(inst.name) for inst in township.institutions],
+            "pi_quotas": _township_pi_quotas(township),
+        }
+        yield Fact("township", township.id, values, path, source.position(path))
+        for j, agency in enumerate(township.stationed_agencies):
+            apath: PathKey = ("townships", i, "stationed_agencies", j)
+            avalues: dict[str, Any] = {
+                "name": agency.name,
+                "township": township.name,
+                "category": agency.category.value,
+                "disposition": agency.disposition.value,
+                "party_relation": agency.party_relation.value if agency.party_relation else NONE,
+                "evaluation_share": agency.evaluation_share,
+            }
+            yield Fact("stationed_agency", agency.id, _present(avalues), apath,
+                       source.position(apath))
 
 
 def _grids(plan: Plan, source: SourceMap) -> Iterator[Fact]:
@@ -140,3 +520,22 @@ def _grids(plan: Plan, source: SourceMap) -> Iterator[Fact]:
             "has_justification": grid.justification is not None,
         }
         yield Fact("grid", grid.code, values, path, source.position(path), grid.justification)
+
+
+def _teams(plan: Plan, source: SourceMap) -> Iterator[Fact]:
+    city_teams: dict[str, int] = defaultdict(int)
+    for team in plan.enforcement_teams:
+        if team.level is TeamLevel.CITY:
+            city_teams[fold(team.field)] += 1
+    for i, team in enumerate(plan.enforcement_teams):
+        path: PathKey = ("enforcement_teams", i)
+        values: dict[str, Any] = {
+            "name": team.name,
+            "field": fold(team.field),
+            "level": team.level.value,
+            "same_field_city_teams": city_teams[fold(team.field)],
+        }
+        yield Fact("enforcement_team", team.id, values, path, source.position(path))
+
+
+assert all(not f.startswith("_") and f not in ("id", "sid") for s in SCHEMA.values() for f in s)

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from .facts import SCHEMA, Fact
+from .facts import NONE, SCHEMA, Fact
 from .i18n import Lang, Text
+from .rulebook.calc import computed
 from .rulebook.compiler import CompiledRule
 from .rulebook.spec import PLACEHOLDER, Source
 
@@ -71,6 +72,8 @@ def render(template: str, context: Mapping[str, Any]) -> str:
             return "true" if item else "false"
         if isinstance(item, float):
             return f"{item:g}"
+        if isinstance(item, list | tuple):
+            return "、".join(str(x) for x in item)
         return "" if item is None else str(item)
 
     return PLACEHOLDER.sub(value, template)
@@ -80,9 +83,13 @@ def make_finding(rule: CompiledRule, fact: Fact, plan_id: str, file: str) -> Fin
     spec = rule.spec
     params = {name: rule.param_for(name, fact.values) for name in rule.params}
     context = {**fact.values, **params, "key": fact.key, "justification": fact.justification}
+    context.update(computed(spec.compute, fact.values, params))
     zh, en = dict(context), dict(context)
     for name, ftype in SCHEMA[fact.entity].items():  # enumeration values as words
         if ftype.enum is not None and name in fact.values:
+            if fact.values[name] == NONE:
+                zh[name], en[name] = "未填写", "not stated"
+                continue
             member = ftype.enum(fact.values[name])
             zh[name], en[name] = member.label(Lang.ZH), member.label(Lang.EN)
     severity = Severity(spec.severity)

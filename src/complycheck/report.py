@@ -3,6 +3,7 @@ skipped, and every input error. Reporters render it; nothing else decides what i
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
 from enum import IntEnum
@@ -41,8 +42,11 @@ class PlanReport:
     plan_id: str
     title: str
     jurisdiction: str
+    as_of: dt.date
+    packs: tuple[str, ...]
     findings: tuple[Finding, ...]
     applied: tuple[str, ...]
+    comparisons: tuple[Finding, ...] = ()  # advisory benchmarks: never violations
     skipped: tuple[SkippedRule, ...] = ()
     failures: tuple[RuleFailure, ...] = ()
 

@@ -99,6 +99,10 @@ def to_json(pred: Pred) -> dict[str, Any]:
         return {"$or": [{pred.field: v} for v in pred.value]}
     if pred.op == "not_in":
         return {"$and": [{"$neq": {pred.field: v}} for v in pred.value]}
+    if pred.op == "has":
+        return {"$iany": {pred.field: {"$i": pred.value}}}
+    if pred.op == "lacks":
+        return {"$iall": {pred.field: {"$neq": {"$i": pred.value}}}}
     name = {"ne": "$neq", "lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}[pred.op]
     return {name: {pred.field: pred.value}}
 
@@ -237,6 +241,11 @@ class DurableEngine:
     @staticmethod
     def _message(rule: CompiledRule, fact: Fact, sid: str, ids: _Ids, role: str) -> dict[str, Any]:
         message = {f: fact.values[f] for f in rule.fields if f in fact.values}
+        for name, value in message.items():
+            if isinstance(value, list):
+                # $iall is false on an empty list in durable-rules; an empty text (never an
+                # item a rule may name) keeps every list non-empty without changing any test.
+                message[name] = ["", *value]
         message.update(
             {"sid": sid, "id": ids.next(), _ENTITY: fact.entity, _KEY: fact.key, _ROLE: role}
         )

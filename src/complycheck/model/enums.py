@@ -90,6 +90,12 @@ class PICategory(Coded):
     ADMINISTRATIVE = "administrative"
 
 
+class Sector(Coded):
+    SCHOOL = "school"
+    HOSPITAL = "hospital"
+    OTHER = "other"
+
+
 class FunctionRole(Coded):
     LEAD = "lead"
     ASSISTING = "assisting"
@@ -191,6 +197,14 @@ _labelled(
         "public_welfare_2": ("公益二类",),
         "business": ("生产经营类", "从事生产经营活动", "生产经营"),
         "administrative": ("承担行政职能", "承担行政职能类", "行政类"),
+    },
+)
+_labelled(
+    Sector,
+    {
+        "school": ("学校", "中小学", "学校类"),
+        "hospital": ("医院", "公立医院", "医院类"),
+        "other": ("其他",),
     },
 )
 _labelled(

@@ -38,6 +38,7 @@ from .enums import (
     PartyRelation,
     PICategory,
     ProblemStatus,
+    Sector,
     StationedCategory,
     TeamLevel,
     TownshipType,
@@ -98,6 +99,7 @@ class PlanMeta(Model):
     title: Name
     date: Date
     jurisdiction: Jurisdiction
+    packs: list[Ident] | None = None
 
 
 class Quotas(Model):
@@ -125,6 +127,7 @@ class FunctionAssignment(Model):
 
     name: Name
     role: Annotated[FunctionRole, _enum(FunctionRole)] = FunctionRole.LEAD
+    justification: Reason | None = None
 
 
 class Division(Model):
@@ -150,6 +153,7 @@ class Unit(Model):
     change: Annotated[Change, _enum(Change)]
     predecessors: list[Ident] = Field(default_factory=list)
     pi_category: Annotated[PICategory, _enum(PICategory)] | None = None
+    sector: Annotated[Sector, _enum(Sector)] = Sector.OTHER
     locally_specific: StrictBool = False
     established: Date | None = None
     abolished: Date | None = None
@@ -197,6 +201,7 @@ class TownshipInstitution(Model):
     name: Name
     type: Annotated[InstitutionType, _enum(InstitutionType)]
     nature: Annotated[UnitKind, _enum(UnitKind)] = UnitKind.ORGAN
+    quotas: Quotas | None = None
 
 
 class StationedAgency(Model):
@@ -237,6 +242,18 @@ class EnforcementTeam(Model):
     name: Name
     field: Name
     level: Annotated[TeamLevel, _enum(TeamLevel)]
+    quotas: Count | None = None
+    front_line_quotas: Count | None = None
+
+    @model_validator(mode="after")
+    def _front_line_within(self) -> EnforcementTeam:
+        if (
+            self.quotas is not None
+            and self.front_line_quotas is not None
+            and self.front_line_quotas > self.quotas
+        ):
+            raise ValueError("front_line_quotas is larger than quotas")
+        return self
 
 
 class Problem(Model):

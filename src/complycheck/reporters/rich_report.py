@@ -44,6 +44,9 @@ WORDS = {
     "summary": {"zh": "汇总", "en": "Summary"},
     "plans": {"zh": "个方案", "en": "plan(s)"},
     "engine": {"zh": "引擎", "en": "engine"},
+    "packs": {"zh": "适用政策包", "en": "Policy packs"},
+    "as_of": {"zh": "依据日期", "en": "as of"},
+    "compares": {"zh": "对照参考（非违规）", "en": "How this plan compares (not violations)"},
 }
 
 
@@ -144,7 +147,16 @@ def _plan(plan: PlanReport, lang: Lang) -> list[Line]:
         )
     if not plan.findings and not plan.failures:
         parts.append(RichText(w("no_findings", lang), style="ok"))
+    if plan.comparisons:
+        parts.append(RichText(""))
+        parts.append(RichText(w("compares", lang), style="sev.info"))
+        for item in plan.comparisons:
+            line = RichText.assemble(("  " + item.rule_id + "  ", "rule"), item.message.get(lang))
+            parts.append(line)
     parts.append(RichText(""))
+    packs = ", ".join(plan.packs) or "-"
+    as_of = f"  ({w('as_of', lang)} {plan.as_of})"
+    parts.append(RichText.assemble((w("packs", lang) + ": ", "muted"), packs, (as_of, "muted")))
     parts.append(
         RichText.assemble((w("applied", lang) + ": ", "muted"), ", ".join(plan.applied) or "-")
     )

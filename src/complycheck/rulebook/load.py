@@ -6,8 +6,10 @@ error naming file:line:col; it is never skipped.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 from importlib import resources
 from pathlib import Path
 
@@ -16,7 +18,8 @@ from pydantic import BaseModel, ValidationError
 from ..errors import InputError, Problem, RulebookError
 from ..source import SourceMap, load_file
 from ..validate import pydantic_problems
-from .compiler import CompiledRule, compile_rule
+from .compiler import CompiledRule, compile_rule, resolve
+from .packs import Pack, PackBook, check_packs, load_pack
 from .spec import All, AnyOf, Compare, Not, RuleSpec
 
 RULE_SUFFIXES = (".yaml", ".yml")
@@ -36,15 +39,30 @@ class LoadedRule:
 
 @dataclass(frozen=True)
 class Rulebook:
-    """Rules by id, in id order."""
+    """Rules by id, in id order, and the policy packs that select them."""
 
     rules: tuple[LoadedRule, ...]
+    packs: PackBook = field(default_factory=lambda: PackBook(()))
+    _compiled: dict[tuple[Any, ...], CompiledRule] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.rules)
 
     def get(self, rule_id: str) -> LoadedRule | None:
         return next((r for r in self.rules if r.spec.id == rule_id), None)
+
+    def compiled(
+        self, rule: LoadedRule, overrides: dict[str, Any], as_of: dt.date | None
+    ) -> CompiledRule:
+        """``rule`` compiled with pack parameters as in force on ``as_of`` (cached)."""
+        if not overrides and as_of is None:
+            return rule.compiled
+        resolved = {k: resolve(v, as_of) for k, v in overrides.items()}
+        defaults = {k: resolve(p.default, as_of) for k, p in rule.spec.params.items()}
+        key = (rule.spec.id, repr(sorted({**defaults, **resolved}.items())))
+        if key not in self._compiled:
+            self._compiled[key] = compile_rule(rule.spec, rule.source, overrides, as_of)
+        return self._compiled[key]
 
 
 def builtin_rules_dir() -> Path:
@@ -72,9 +90,18 @@ def load_rule(path: Path) -> LoadedRule:
 
 
 def rule_files(folder: Path) -> list[Path]:
+    """Rule files under ``folder``; the ``packs`` folder beside them holds packs."""
     if not folder.is_dir():
         raise RulebookError([Problem(str(folder), None, "rule folder not found")])
-    return sorted(p for p in folder.rglob("*") if p.suffix in RULE_SUFFIXES and p.is_file())
+    return sorted(
+        p for p in folder.rglob("*")
+        if p.suffix in RULE_SUFFIXES and p.is_file() and "packs" not in p.relative_to(folder).parts
+    )
+
+
+def pack_files(folder: Path) -> list[Path]:
+    packs = folder / "packs"
+    return sorted(p for p in packs.glob("*") if p.suffix in RULE_SUFFIXES) if packs.is_dir() else []
 
 
 def load_rulebook(extra: Sequence[Path] = (), *, builtin: bool = True) -> Rulebook:
@@ -82,7 +109,13 @@ def load_rulebook(extra: Sequence[Path] = (), *, builtin: bool = True) -> Rulebo
     folders = ([builtin_rules_dir()] if builtin else []) + list(extra)
     loaded: dict[str, LoadedRule] = {}
     problems: list[Problem] = []
-    for folder in folders:
+    packs: list[Pack] = []
+    for n, folder in enumerate(folders):
+        for path in pack_files(folder):
+            try:
+                packs.append(load_pack(path, builtin=builtin and n == 0))
+            except RulebookError as exc:
+                problems.extend(exc.problems)
         for path in rule_files(folder):
             try:
                 rule = load_rule(path)
@@ -102,7 +135,8 @@ def load_rulebook(extra: Sequence[Path] = (), *, builtin: bool = True) -> Rulebo
             loaded[rule.spec.id] = rule
     if problems:
         raise RulebookError(problems)
-    return Rulebook(tuple(loaded[k] for k in sorted(loaded, key=_id_order)))
+    check_packs(packs, set(loaded), {k: set(r.spec.params) for k, r in loaded.items()})
+    return Rulebook(tuple(loaded[k] for k in sorted(loaded, key=_id_order)), PackBook(packs))
 
 
 def _id_order(rule_id: str) -> tuple[str, int, str]:

@@ -8,6 +8,7 @@ small closed language (:data:`Condition`); nothing in a rule file is ever execut
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
@@ -31,6 +32,8 @@ RULE_ID = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$"
 NAME = r"^[a-z][a-z0-9_]*$"
 COMPARISONS = ("eq", "ne", "lt", "lte", "gt", "gte")
 MEMBERSHIP = ("in", "not_in")
+LIST_OPS = ("has", "lacks", "has_all")
+OPERATORS = (*COMPARISONS, "in_", "not_in", *LIST_OPS, "exists")
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 
 
@@ -132,9 +135,80 @@ class Table(Spec):
     values: Annotated[dict[str, Scalar], Field(min_length=1)]
 
 
+class Dated(Spec):
+    """One value of a parameter, in force from ``from`` (inclusive) until ``until``
+    (exclusive); either end may be open."""
+
+    from_: dt.date | None = Field(default=None, alias="from")
+    until: dt.date | None = None
+    value: Scalar | list[Scalar] | Table | None
+
+
+Value = Scalar | list[Scalar] | Table | None
+
+
 class Param(Spec):
-    default: Scalar | list[Scalar] | Table
+    """A rule parameter. ``default: null`` means the value must come from configuration (a
+    policy pack); until it does, the rule is skipped and the report says why."""
+
+    default: Value | list[Dated]
     description: Text
+
+
+# --- computed values for messages and remediation ---------------------------------------------
+
+ARITHMETIC = ("add", "sub", "mul", "div", "ceil_div", "max", "min")
+UNARY = ("ceil", "floor", "round", "percent", "count")
+LISTS = ("difference", "join")
+
+
+class Calc(Spec):
+    """``{OP: [operand, ...]}``: a closed arithmetic and list vocabulary. Operands are numbers,
+    texts, ``{field: F}``, ``{param: P}``, ``{value: NAME}`` (another computed value), or
+    nested calculations. Used only to write messages and remediation, never to decide."""
+
+    add: list[CalcArg] | None = None
+    sub: list[CalcArg] | None = None
+    mul: list[CalcArg] | None = None
+    div: list[CalcArg] | None = None
+    ceil_div: list[CalcArg] | None = None
+    max: list[CalcArg] | None = None
+    min: list[CalcArg] | None = None
+    ceil: CalcArg | None = None
+    floor: CalcArg | None = None
+    round: CalcArg | None = None
+    percent: CalcArg | None = None
+    count: CalcArg | None = None
+    difference: list[CalcArg] | None = None
+    join: CalcArg | None = None
+
+    @model_validator(mode="after")
+    def _one_operator(self) -> Calc:
+        ops = [op for op in (*ARITHMETIC, *UNARY, *LISTS) if getattr(self, op) is not None]
+        if len(ops) != 1:
+            names = ", ".join((*ARITHMETIC, *UNARY, *LISTS))
+            raise ValueError(f"a calculation has exactly one operator ({names})")
+        args = getattr(self, ops[0])
+        if ops[0] in ARITHMETIC and len(args) < 2:
+            raise ValueError(f"'{ops[0]}' takes a list of at least two operands")
+        if ops[0] == "difference" and len(args) != 2:
+            raise ValueError("'difference' takes two lists: [from, remove]")
+        return self
+
+    @property
+    def operator(self) -> str:
+        return next(op for op in (*ARITHMETIC, *UNARY, *LISTS) if getattr(self, op) is not None)
+
+
+class FieldRef(Spec):
+    field: Annotated[str, Field(pattern=NAME)]
+
+
+class ValueRef(Spec):
+    value: Annotated[str, Field(pattern=NAME)]
+
+
+CalcArg = StrictInt | StrictFloat | StrictStr | FieldRef | ParamRef | ValueRef | Calc
 
 
 class Source(Spec):
@@ -160,13 +234,21 @@ class Example(Spec):
     violating: Text
 
 
+class Effective(Spec):
+    """When the rule is in force: from ``from`` (inclusive) until ``until`` (exclusive)."""
+
+    from_: dt.date | None = Field(default=None, alias="from")
+    until: dt.date | None = None
+
+
 class RuleSpec(Spec):
     id: Annotated[str, Field(pattern=RULE_ID)]
     title: Text
     severity: Literal["error", "warning", "info"]
     entity: Annotated[str, Field(pattern=NAME)]
-    kind: Literal["check", "pairing"] = "check"
+    kind: Literal["check", "pairing", "benchmark"] = "check"
     scope: Scope = Scope()
+    effective: Effective = Effective()
     in_principle: StrictBool = False
     rationale: Text
     params: dict[Annotated[str, Field(pattern=NAME)], Param] = Field(default_factory=dict)
@@ -174,6 +256,9 @@ class RuleSpec(Spec):
     require: Condition | None = None
     partner: Condition | None = None
     match_on: list[Annotated[str, Field(pattern=NAME)]] = Field(default_factory=list)
+    compute: dict[Annotated[str, Field(pattern=NAME)], Calc | FieldRef | ParamRef] = Field(
+        default_factory=dict
+    )
     message: Text
     remediation: Text
     source: Source
@@ -181,6 +266,12 @@ class RuleSpec(Spec):
 
     @model_validator(mode="after")
     def _kind_fits(self) -> RuleSpec:
+        if self.kind == "benchmark":
+            if self.require is not None or self.partner is not None:
+                raise ValueError("a benchmark rule only compares: no 'require' or 'partner'")
+            if self.severity != "info":
+                raise ValueError("a benchmark rule has severity info")
+            return self
         if self.kind == "check":
             if self.require is None:
                 raise ValueError("a check rule needs 'require' (what a compliant entity satisfies)")
@@ -194,6 +285,7 @@ class RuleSpec(Spec):
         return self
 
 
+Calc.model_rebuild()
 All.model_rebuild()
 AnyOf.model_rebuild()
 Not.model_rebuild()

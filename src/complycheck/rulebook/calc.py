@@ -1,0 +1,78 @@
+"""Evaluate a rule's computed values (``compute:``) for its messages and remediation.
+
+The vocabulary is closed (see :class:`~complycheck.rulebook.spec.Calc`); operands are numbers,
+texts, fact fields, parameters and earlier computed values. Nothing is executed as code.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..i18n import fold
+from .spec import Calc, FieldRef, ParamRef, ValueRef
+
+
+def _number(x: Any) -> float | int:
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        raise TypeError(f"{x!r} is not a number")
+    return x
+
+
+
+_BINARY: dict[str, Callable[[Any, Any], Any]] = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b,
+    "ceil_div": lambda a, b: math.ceil(a / b),
+    "max": max,
+    "min": min,
+}
+
+
+def evaluate(arg: Any, fields: Mapping[str, Any], params: Mapping[str, Any],
+             values: Mapping[str, Any]) -> Any:
+    """The value of one operand or calculation."""
+    if isinstance(arg, FieldRef):
+        return fields.get(arg.field)
+    if isinstance(arg, ParamRef):
+        return params[arg.param]
+    if isinstance(arg, ValueRef):
+        return values[arg.value]
+    if not isinstance(arg, Calc):
+        return arg
+    op = arg.operator
+    raw = getattr(arg, op)
+    if op in _BINARY:
+        numbers = [_number(evaluate(a, fields, params, values)) for a in raw]
+        result = numbers[0]
+        for n in numbers[1:]:
+            result = _BINARY[op](result, n)
+        return result
+    if op == "difference":
+        whole, remove = (evaluate(a, fields, params, values) for a in raw)
+        gone = {fold(str(x)) for x in remove}
+        return [x for x in whole if fold(str(x)) not in gone]
+    value = evaluate(raw, fields, params, values)
+    if op == "ceil":
+        return math.ceil(_number(value))
+    if op == "floor":
+        return math.floor(_number(value))
+    if op == "round":
+        return round(_number(value), 2)
+    if op == "percent":
+        return f"{_number(value) * 100:.1f}%"
+    if op == "count":
+        return len(value)
+    return "、".join(str(x) for x in value)  # join
+
+
+def computed(calcs: Mapping[str, Any], fields: Mapping[str, Any],
+             params: Mapping[str, Any]) -> dict[str, Any]:
+    """Every computed value of a rule, in the order the rule defines them."""
+    values: dict[str, Any] = {}
+    for name, expr in calcs.items():
+        values[name] = evaluate(expr, fields, params, values)
+    return values
