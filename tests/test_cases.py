@@ -36,12 +36,18 @@ def plan_file(case: Path) -> Path:
     return plans[0]
 
 
+def case_rulebook(case: Path, rulebook: Rulebook) -> Rulebook:
+    """The built-in rulebook, plus the case's own packs in ``config/packs/`` if it has any."""
+    config = case / "config"
+    return load_rulebook([config]) if config.is_dir() else rulebook
+
+
 @pytest.mark.parametrize("case", case_dirs(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_case_reports_exactly_the_expected_findings(
     case: Path, rulebook: Rulebook, engine: Engine
 ) -> None:
     expected = load_expected(case)
-    report = check_paths([plan_file(case)], rulebook, engine)
+    report = check_paths([plan_file(case)], case_rulebook(case, rulebook), engine)
     assert report.input_errors == ()
     (plan,) = report.plans
     assert plan.failures == ()
@@ -50,6 +56,13 @@ def test_case_reports_exactly_the_expected_findings(
     )
     want = sorted((f["rule"], f["entity"], f["line"], f["severity"]) for f in expected["findings"])
     assert got == want
+    if "skipped" in expected:
+        assert sorted(s.rule_id for s in plan.skipped) == sorted(expected["skipped"])
+    if "packs" in expected:
+        assert list(plan.packs) == expected["packs"]
+    if "comparisons" in expected:
+        got_c = sorted((c.rule_id, c.entity_key) for c in plan.comparisons)
+        assert got_c == sorted((c["rule"], c["entity"]) for c in expected["comparisons"])
 
 
 def test_cases_exist() -> None:

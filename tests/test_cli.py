@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -13,6 +14,8 @@ from click.testing import CliRunner, Result
 
 from complycheck import __version__
 from complycheck.cli import cli
+from complycheck.i18n import Lang
+from complycheck.rulebook.load import Rulebook
 
 from .conftest import CASES, TAIYUAN_HEADER
 
@@ -180,3 +183,52 @@ def test_console_script_end_to_end(tmp_path: Path) -> None:
         assert proc.returncode == code, proc.stdout + proc.stderr
         assert "Traceback" not in proc.stdout + proc.stderr
     assert f"{bad}:2:7: the file is not valid UTF-8 text" in proc.stdout
+
+
+def test_rules_lists_every_rule_with_its_packs_and_source(rulebook: Rulebook) -> None:
+    result = run("rules", "--lang", "en")
+    assert result.exit_code == 0
+    for rule in rulebook.rules:
+        assert rule.spec.id in result.output
+    assert "Taiyuan S2-10" in result.output
+    data = json.loads(run("rules", "--format", "json").output)
+    assert [r["id"] for r in data["rules"]] == [r.spec.id for r in rulebook.rules]
+    r16 = next(r for r in data["rules"] if r["id"] == "R16")
+    assert "taiyuan" in r16["packs"] and r16["source"]["item"] == "S2-10"
+    assert {p["id"] for p in data["packs"]} >= {"taiyuan", "shanxi"}
+
+
+def test_explain_shows_the_quote_parameters_and_examples(rulebook: Rulebook) -> None:
+    for rule in rulebook.rules:
+        for lang in ("zh", "en"):
+            result = run("explain", rule.spec.id.lower(), "--lang", lang)
+            assert result.exit_code == 0, result.output
+            assert rule.spec.source.quote in result.output.replace("\n", "")
+            assert rule.spec.example.violating.get(Lang(lang)) in result.output.replace("\n", "")
+    r16 = run("explain", "R16", "--lang", "en").output
+    assert "threshold_violates" in r16 and "default: false" in r16
+    unknown = run("explain", "R999")
+    assert unknown.exit_code == 2 and "no rule 'R999'" in unknown.output
+
+
+def test_unknown_pack_is_a_usage_error() -> None:
+    result = run("check", VIOLATING, "--pack", "nowhere")
+    assert result.exit_code == 2 and "unknown pack 'nowhere'" in result.output
+
+
+def test_pack_and_as_of_options(tmp_path: Path) -> None:
+    (tmp_path / "packs").mkdir()
+    (tmp_path / "packs" / "strict.yaml").write_text(
+        "id: strict\ntitle: {zh: 严格, en: Strict}\ndescription: {zh: 严格, en: strict}\n"
+        "auto: false\nextends: [taiyuan]\n"
+        "params:\n  R16:\n    min_quota:\n      - {until: 2024-01-01, value: 5}\n"
+        "      - {from: 2024-01-01, value: 20}\n",
+        encoding="utf-8",
+    )
+    plan = CASES / "R16" / "compliant-large-enough" / "plan.yaml"
+    strict = run("check", plan, "--rules", tmp_path, "--pack", "strict", "--lang", "en")
+    assert "short of the 20-quota floor" in strict.output
+    assert "Policy packs: taiyuan, strict" in strict.output
+    earlier = run("check", plan, "--rules", tmp_path, "--pack", "strict", "--as-of", "2023-06-01")
+    assert "R16" not in earlier.output.split("Policy packs")[0]
+    assert run("check", plan, "--as-of", "2023-13-01").exit_code == 2

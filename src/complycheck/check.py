@@ -79,17 +79,24 @@ def select_packs(loaded: LoadedPlan, rulebook: Rulebook, options: Options) -> Se
         unknown = [(i, p) for i, p in enumerate(named) if p not in book.packs]
         if unknown:
             known = ", ".join(sorted(book.packs))
-            raise InputError([
-                Problem(loaded.file, loaded.source.position(("plan", "packs", i)),
-                        f"unknown policy pack {p!r}; known: {known}", f"plan.packs[{i}]")
-                for i, p in unknown
-            ])
+            raise InputError(
+                [
+                    Problem(
+                        loaded.file,
+                        loaded.source.position(("plan", "packs", i)),
+                        f"unknown policy pack {p!r}; known: {known}",
+                        f"plan.packs[{i}]",
+                    )
+                    for i, p in unknown
+                ]
+            )
         return Selection(tuple(book.closure(named)), explicit=True)
     return Selection(tuple(book.closure(book.auto(_places(loaded.plan)))), explicit=False)
 
 
-def _skip(rule: LoadedRule, plan: Plan, selection: Selection, rulebook: Rulebook,
-          as_of: dt.date) -> SkippedRule | None:
+def _skip(
+    rule: LoadedRule, plan: Plan, selection: Selection, rulebook: Rulebook, as_of: dt.date
+) -> SkippedRule | None:
     """Why ``rule`` does not apply to ``plan``, or None when it does."""
     spec = rule.spec
     holders = rulebook.packs.containing(spec.id)
@@ -102,23 +109,35 @@ def _skip(rule: LoadedRule, plan: Plan, selection: Selection, rulebook: Rulebook
             f"{p.id}" + (f" ({', '.join(p.spec.regions)})" if p.spec.regions else "")
             for p in holders
         )
-        return SkippedRule(spec.id, Text(
-            zh=f"所属政策包 {names} 未适用于本方案（{_place(plan)}）",
-            en=f"its policy packs {names_en} do not apply to this plan ({_place(plan)})",
-        ))
+        return SkippedRule(
+            spec.id,
+            Text(
+                zh=f"所属政策包 {names} 未适用于本方案（{_place(plan)}）",
+                en=f"its policy packs {names_en} do not apply to this plan ({_place(plan)})",
+            ),
+        )
     regions = spec.scope.regions
     if regions and not selection.explicit and not (_places(plan) & {fold(r) for r in regions}):
         policy = "、".join(regions)
-        return SkippedRule(spec.id, Text(
-            zh=f"该规则为{policy}的政策，本方案所属辖区为{_place(plan)}",
-            en=f"the rule is the policy of {policy}; this plan's jurisdiction is {_place(plan)}",
-        ))
+        return SkippedRule(
+            spec.id,
+            Text(
+                zh=f"该规则为{policy}的政策，本方案所属辖区为{_place(plan)}",
+                en=f"the rule is the policy of {policy}; this plan's jurisdiction is {_place(plan)}",
+            ),
+        )
     effective = spec.effective
-    if (effective.from_ and as_of < effective.from_) or (effective.until and as_of >= effective.until):
+    if (effective.from_ and as_of < effective.from_) or (
+        effective.until and as_of >= effective.until
+    ):
         span = f"{effective.from_ or '…'} – {effective.until or '…'}"
-        return SkippedRule(spec.id, Text(
-            zh=f"规则有效期为 {span}，不含 {as_of}", en=f"the rule is in force {span}, not on {as_of}"
-        ))
+        return SkippedRule(
+            spec.id,
+            Text(
+                zh=f"规则有效期为 {span}，不含 {as_of}",
+                en=f"the rule is in force {span}, not on {as_of}",
+            ),
+        )
     return None
 
 
@@ -136,10 +155,13 @@ def check_plan(
             compiled = rulebook.compiled(rule, selection.params(rule.spec.id), as_of)
             if compiled.unconfigured:
                 name = compiled.unconfigured[0]
-                reason = SkippedRule(rule.spec.id, Text(
-                    zh=f"参数 {name} 未配置（须在政策包中设定）",
-                    en=f"parameter {name} is not configured (a policy pack must set it)",
-                ))
+                reason = SkippedRule(
+                    rule.spec.id,
+                    Text(
+                        zh=f"参数 {name} 未配置（须在政策包中设定）",
+                        en=f"parameter {name} is not configured (a policy pack must set it)",
+                    ),
+                )
         if reason is None:
             applied.append(compiled)
         else:
@@ -151,13 +173,12 @@ def check_plan(
     failures = dict(result.errors)
     findings: list[Finding] = []
     for hit in sorted(result.hits):
-        rule = by_id[hit.rule_id]
+        hit_rule = by_id[hit.rule_id]
+        fact = by_key[(hit_rule.entity, hit.key)]
         try:
-            findings.append(
-                make_finding(rule, by_key[(rule.entity, hit.key)], plan.plan.id, loaded.file)
-            )
+            findings.append(make_finding(hit_rule, fact, plan.plan.id, loaded.file))
         except (ArithmeticError, TypeError, ValueError) as exc:  # a broken message: an error
-            failures[rule.id] = f"cannot write the finding: {type(exc).__name__}: {exc}"
+            failures[hit_rule.id] = f"cannot write the finding: {type(exc).__name__}: {exc}"
     findings = [f for f in findings if f.rule_id not in failures]
     findings.sort(key=lambda f: f.sort_key())
     return PlanReport(

@@ -115,7 +115,9 @@ def check(
     unknown = [p for p in packs if p not in rulebook.packs.packs]
     if unknown:
         known = ", ".join(sorted(rulebook.packs.packs))
-        raise click.BadParameter(f"unknown pack {unknown[0]!r}; known: {known}", param_hint="--pack")
+        raise click.BadParameter(
+            f"unknown pack {unknown[0]!r}; known: {known}", param_hint="--pack"
+        )
     options = Options(packs=packs, as_of=as_of.date() if as_of else None)
     report = check_paths(paths, rulebook, make_engine(EngineName(engine)), options)
     render_rich(report, make_console(), language)

@@ -315,7 +315,8 @@ def _plan(plan: Plan, source: SourceMap) -> Fact:
         "institutions_after": organs[1] + pis[1],
         "institution_growth": organs[1] + pis[1] - organs[0] - pis[0],
         "locally_specific_organs": sum(
-            1 for u in units
+            1
+            for u in units
             if u.kind is UnitKind.ORGAN and u.locally_specific and u.change in EXISTS_AFTER
         ),
         **{f"quota_before_{t}": v for t, v in before.items()},
@@ -324,7 +325,8 @@ def _plan(plan: Plan, source: SourceMap) -> Fact:
         "control_institutions": control.institutions if control else None,
         "institution_excess": (
             organs[1] + pis[1] - control.institutions
-            if control and control.institutions is not None else None
+            if control and control.institutions is not None
+            else None
         ),
         **{f"control_quota_{t}": v for t, v in control_quota.items()},
         **{
@@ -373,8 +375,9 @@ def _units(plan: Plan, source: SourceMap) -> Iterator[Fact]:
             **_succession(unit, successor.get(unit.id), led_after),
             "has_justification": unit.justification is not None,
         }
-        yield Fact("unit", unit.id, _present(values), path, source.position(path),
-                   unit.justification)
+        yield Fact(
+            "unit", unit.id, _present(values), path, source.position(path), unit.justification
+        )
 
 
 def _total(quotas: Quotas | None) -> int:
@@ -399,7 +402,8 @@ def _staffing(unit: Unit) -> dict[str, Any]:
     out["posts_excess"] = max(0, posts.actual - posts.approved) if posts else None
     out["posts_increase"] = (
         posts.approved - posts.approved_before
-        if posts and posts.approved_before is not None else None
+        if posts and posts.approved_before is not None
+        else None
     )
     return out
 
@@ -446,8 +450,11 @@ def _succession(unit: Unit, successor: Unit | None, led_after: set[str]) -> dict
     late = None
     if successor is not None and successor.established and unit.abolished:
         late = successor.established > unit.abolished
-    return {"orphan_function_count": len(orphans), "orphan_functions": orphans,
-            "successor_late": late}
+    return {
+        "orphan_function_count": len(orphans),
+        "orphan_functions": orphans,
+        "successor_late": late,
+    }
 
 
 def _functions(plan: Plan, source: SourceMap) -> Iterator[Fact]:
@@ -457,10 +464,16 @@ def _functions(plan: Plan, source: SourceMap) -> Iterator[Fact]:
         if unit.change is Change.ABOLISHED:
             continue
         for j, function in enumerate(unit.functions):
-            entry = matters.setdefault(fold(function.name), {
-                "name": function.name, "leads": [], "assisting": 0,
-                "path": ("units", i, "functions", j), "justification": None,
-            })
+            entry = matters.setdefault(
+                fold(function.name),
+                {
+                    "name": function.name,
+                    "leads": [],
+                    "assisting": 0,
+                    "path": ("units", i, "functions", j),
+                    "justification": None,
+                },
+            )
             if function.role is FunctionRole.LEAD:
                 entry["leads"].append(unit.name)
                 entry["justification"] = entry["justification"] or function.justification
@@ -474,8 +487,14 @@ def _functions(plan: Plan, source: SourceMap) -> Iterator[Fact]:
             "assisting_count": entry["assisting"],
             "has_justification": entry["justification"] is not None,
         }
-        yield Fact("function", key, values, entry["path"], source.position(entry["path"]),
-                   entry["justification"])
+        yield Fact(
+            "function",
+            key,
+            values,
+            entry["path"],
+            source.position(entry["path"]),
+            entry["justification"],
+        )
 
 
 def _townships(plan: Plan, source: SourceMap) -> Iterator[Fact]:
@@ -503,8 +522,9 @@ def _townships(plan: Plan, source: SourceMap) -> Iterator[Fact]:
                 "party_relation": agency.party_relation.value if agency.party_relation else NONE,
                 "evaluation_share": agency.evaluation_share,
             }
-            yield Fact("stationed_agency", agency.id, _present(avalues), apath,
-                       source.position(apath))
+            yield Fact(
+                "stationed_agency", agency.id, _present(avalues), apath, source.position(apath)
+            )
 
 
 def _grids(plan: Plan, source: SourceMap) -> Iterator[Fact]:

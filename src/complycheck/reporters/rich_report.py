@@ -54,6 +54,11 @@ def w(key: str, lang: Lang) -> str:
     return WORDS[key][lang.value]
 
 
+def colon(lang: Lang) -> str:
+    """A label's colon: full-width in Chinese, so that the text after it wraps with it."""
+    return "：" if lang is Lang.ZH else ": "
+
+
 def make_console(
     file: object = None, *, width: int | None = None, color: bool | None = None
 ) -> Console:
@@ -95,10 +100,10 @@ def _finding(f: Finding, lang: Lang) -> list[Line]:
     lines: list[Line] = [Whole(head), RichText("  " + f.message.get(lang))]
     if f.justification:
         lines.append(
-            RichText.assemble(("  " + w("justification", lang) + ": ", "muted"), f.justification)
+            RichText.assemble(("  " + w("justification", lang) + colon(lang), "muted"), f.justification)
         )
     lines.append(
-        RichText.assemble(("  " + w("fix", lang) + ": ", "muted"), f.remediation.get(lang))
+        RichText.assemble(("  " + w("fix", lang) + colon(lang), "muted"), f.remediation.get(lang))
     )
     return lines
 
@@ -107,7 +112,7 @@ def _citation(f: Finding, lang: Lang) -> RichText:
     src = f.citation
     quote = src.quote if len(src.quote) <= 60 else src.quote[:58] + "……"
     return RichText.assemble(
-        ("  " + w("source", lang) + ": ", "muted"),
+        ("  " + w("source", lang) + colon(lang), "muted"),
         f"{src.jurisdiction.get(lang)} {src.item} ({src.seed}) ",
         ("「" + quote + "」", "quote"),
     )
@@ -156,14 +161,14 @@ def _plan(plan: PlanReport, lang: Lang) -> list[Line]:
     parts.append(RichText(""))
     packs = ", ".join(plan.packs) or "-"
     as_of = f"  ({w('as_of', lang)} {plan.as_of})"
-    parts.append(RichText.assemble((w("packs", lang) + ": ", "muted"), packs, (as_of, "muted")))
+    parts.append(RichText.assemble((w("packs", lang) + colon(lang), "muted"), packs, (as_of, "muted")))
     parts.append(
-        RichText.assemble((w("applied", lang) + ": ", "muted"), ", ".join(plan.applied) or "-")
+        RichText.assemble((w("applied", lang) + colon(lang), "muted"), ", ".join(plan.applied) or "-")
     )
     for skip in plan.skipped:
         parts.append(
             RichText.assemble(
-                (w("skipped", lang) + ": ", "muted"), f"{skip.rule_id} ({skip.reason.get(lang)})"
+                (w("skipped", lang) + colon(lang), "muted"), f"{skip.rule_id} ({skip.reason.get(lang)})"
             )
         )
     return parts
@@ -177,7 +182,7 @@ def _errors(problems: tuple[Problem, ...], lang: Lang) -> list[Line]:
 def _summary(report: Report, lang: Lang) -> RenderableType:
     counts = report.counts()
     text = RichText.assemble(
-        (w("summary", lang) + ": ", "bold"),
+        (w("summary", lang) + colon(lang), "bold"),
         f"{len(report.plans)} {w('plans', lang)}, ",
     )
     for i, sev in enumerate(Severity):

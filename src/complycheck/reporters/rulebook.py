@@ -13,7 +13,8 @@ from rich.text import Text as RichText
 
 from ..i18n import Lang
 from ..rulebook.load import LoadedRule, Rulebook
-from ..rulebook.spec import Dated, Table as ParamTable
+from ..rulebook.spec import Dated
+from ..rulebook.spec import Table as ParamTable
 from .rich_report import make_console
 
 HEAD = {
@@ -33,8 +34,10 @@ HEAD = {
     "violating": {"zh": "违规示例", "en": "Violating example"},
     "remediation": {"zh": "整改", "en": "Remediation"},
     "applies": {"zh": "检查对象", "en": "Checks"},
-    "in_principle": {"zh": "“原则上”：写明理由可降为警告", "en": "\"in principle\": a stated "
-                     "justification lowers a finding to a warning"},
+    "in_principle": {
+        "zh": "“原则上”：写明理由可降为警告",
+        "en": '"in principle": a stated justification lowers a finding to a warning',
+    },
     "unset": {"zh": "未配置", "en": "not configured"},
 }
 
@@ -86,8 +89,14 @@ def rules_json(rulebook: Rulebook) -> str:
         for r in rulebook.rules
     ]
     packs = [
-        {"id": p.id, "title": p.spec.title.model_dump(), "regions": p.spec.regions,
-         "auto": p.spec.auto, "extends": p.spec.extends, "rules": p.spec.rules}
+        {
+            "id": p.id,
+            "title": p.spec.title.model_dump(),
+            "regions": p.spec.regions,
+            "auto": p.spec.auto,
+            "extends": p.spec.extends,
+            "rules": p.spec.rules,
+        }
         for p in sorted(rulebook.packs.packs.values(), key=lambda p: p.id)
     ]
     return json.dumps({"rules": rules, "packs": packs}, ensure_ascii=False, indent=2)
@@ -112,8 +121,12 @@ def print_rules(rulebook: Rulebook, lang: Lang) -> None:
     for key in ("packs", "title", "regions", "auto"):
         packs.add_column(h(key, lang), overflow="fold")
     for p in sorted(rulebook.packs.packs.values(), key=lambda p: p.id):
-        packs.add_row(p.id, p.spec.title.get(lang), "、".join(p.spec.regions) or "*",
-                      "✓" if p.spec.auto else "-")
+        packs.add_row(
+            p.id,
+            p.spec.title.get(lang),
+            "、".join(p.spec.regions) or "*",
+            "✓" if p.spec.auto else "-",
+        )
     console.print(packs)
 
 
@@ -126,13 +139,23 @@ def print_explain(rulebook: Rulebook, rule: LoadedRule, lang: Lang) -> None:
         console.print(RichText(h(key, lang), style="bold"))
         console.print(RichText("  " + body))
 
-    console.print(RichText.assemble((spec.id, "rule"), "  ", (spec.title.get(lang), "bold"),
-                                    "  ", (spec.severity, f"sev.{spec.severity}")))
+    console.print(
+        RichText.assemble(
+            (spec.id, "rule"),
+            "  ",
+            (spec.title.get(lang), "bold"),
+            "  ",
+            (spec.severity, f"sev.{spec.severity}"),
+        )
+    )
     section("applies", f"{spec.entity} ({spec.kind})")
     if spec.in_principle:
         console.print(RichText("  " + h("in_principle", lang), style="sev.warning"))
-    section("source", f"{src.jurisdiction.get(lang)} {src.item} ({src.seed})"
-            + (f" + {', '.join(src.also)}" if src.also else ""))
+    section(
+        "source",
+        f"{src.jurisdiction.get(lang)} {src.item} ({src.seed})"
+        + (f" + {', '.join(src.also)}" if src.also else ""),
+    )
     section("quote", src.quote)
     section("translation", src.translation)
     section("rationale", spec.rationale.get(lang))
@@ -140,8 +163,9 @@ def print_explain(rulebook: Rulebook, rule: LoadedRule, lang: Lang) -> None:
         console.print(RichText(h("params", lang), style="bold"))
         packs = rulebook.packs.containing(spec.id)
         for name, param in spec.params.items():
-            console.print(RichText.assemble(("  " + name, "bold"), "  ",
-                                            param.description.get(lang)))
+            console.print(
+                RichText.assemble(("  " + name, "bold"), "  ", param.description.get(lang))
+            )
             console.print(RichText(f"    {h('default', lang)}: {_show(param.default, lang)}"))
             for pack in packs:
                 if name in pack.spec.params.get(spec.id, {}):

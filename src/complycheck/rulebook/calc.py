@@ -20,7 +20,6 @@ def _number(x: Any) -> float | int:
     return x
 
 
-
 _BINARY: dict[str, Callable[[Any, Any], Any]] = {
     "add": lambda a, b: a + b,
     "sub": lambda a, b: a - b,
@@ -32,8 +31,9 @@ _BINARY: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
-def evaluate(arg: Any, fields: Mapping[str, Any], params: Mapping[str, Any],
-             values: Mapping[str, Any]) -> Any:
+def evaluate(
+    arg: Any, fields: Mapping[str, Any], params: Mapping[str, Any], values: Mapping[str, Any]
+) -> Any:
     """The value of one operand or calculation."""
     if isinstance(arg, FieldRef):
         return fields.get(arg.field)
@@ -69,8 +69,9 @@ def evaluate(arg: Any, fields: Mapping[str, Any], params: Mapping[str, Any],
     return "、".join(str(x) for x in value)  # join
 
 
-def computed(calcs: Mapping[str, Any], fields: Mapping[str, Any],
-             params: Mapping[str, Any]) -> dict[str, Any]:
+def computed(
+    calcs: Mapping[str, Any], fields: Mapping[str, Any], params: Mapping[str, Any]
+) -> dict[str, Any]:
     """Every computed value of a rule, in the order the rule defines them."""
     values: dict[str, Any] = {}
     for name, expr in calcs.items():

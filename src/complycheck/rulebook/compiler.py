@@ -216,7 +216,8 @@ class _Compiler:
         if (ftype.kind == "list") != (op in ("has", "lacks", "has_all")):
             raise self.fail(
                 (*path, cmp.operator),
-                "lists take has, lacks or has_all" if ftype.kind == "list"
+                "lists take has, lacks or has_all"
+                if ftype.kind == "list"
                 else f"'{op}' applies to list fields",
             )
         if ftype.folded:  # the fact holds folded texts: compare the rule's texts folded too
@@ -281,8 +282,7 @@ class _Compiler:
             op = arg.operator
             args = getattr(arg, op)
             for i, item in enumerate(args if isinstance(args, list) else [args]):
-                self.calc(item, (*path, op, i) if isinstance(args, list) else (*path, op),
-                          defined)
+                self.calc(item, (*path, op, i) if isinstance(args, list) else (*path, op), defined)
 
     def computed(self) -> None:
         defined: set[str] = set()
@@ -333,8 +333,13 @@ def compile_rule(
     if spec.entity not in SCHEMA:
         known = ", ".join(sorted(SCHEMA))
         raise RulebookError(
-            [Problem(source.file, source.position(("entity",)),
-                     f"unknown entity {spec.entity!r}; known: {known}")]
+            [
+                Problem(
+                    source.file,
+                    source.position(("entity",)),
+                    f"unknown entity {spec.entity!r}; known: {known}",
+                )
+            ]
         )
     params = {name: p.default for name, p in spec.params.items()}
     params.update(overrides or {})
@@ -354,9 +359,17 @@ def compile_rule(
             violation = when
     except Unconfigured as missing:
         return CompiledRule(
-            id=spec.id, entity=spec.entity, kind=spec.kind, severity=spec.severity,
-            in_principle=spec.in_principle, violation=FALSE, partner=None,
-            match_on=tuple(spec.match_on), fields=(), params=params, spec=spec,
+            id=spec.id,
+            entity=spec.entity,
+            kind=spec.kind,
+            severity=spec.severity,
+            in_principle=spec.in_principle,
+            violation=FALSE,
+            partner=None,
+            match_on=tuple(spec.match_on),
+            fields=(),
+            params=params,
+            spec=spec,
             unconfigured=(missing.name,),
         )
     for i, name in enumerate(spec.match_on):

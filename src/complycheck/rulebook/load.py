@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -94,7 +94,8 @@ def rule_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         raise RulebookError([Problem(str(folder), None, "rule folder not found")])
     return sorted(
-        p for p in folder.rglob("*")
+        p
+        for p in folder.rglob("*")
         if p.suffix in RULE_SUFFIXES and p.is_file() and "packs" not in p.relative_to(folder).parts
     )
 

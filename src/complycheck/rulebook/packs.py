@@ -60,7 +60,9 @@ def load_pack(path: Path, *, builtin: bool) -> Pack:
     except InputError as exc:
         raise RulebookError(exc.problems) from None
     if not isinstance(doc.data, dict):
-        raise RulebookError([Problem(str(path), doc.source.position(()), "expected a pack mapping")])
+        raise RulebookError(
+            [Problem(str(path), doc.source.position(()), "expected a pack mapping")]
+        )
     try:
         spec = PackSpec.model_validate(doc.data)
     except ValidationError as exc:
@@ -128,9 +130,10 @@ def check_packs(packs: Sequence[Pack], rule_ids: set[str], params: dict[str, set
     for pack in packs:
         file = pack.source.file
 
-        def at(path: tuple[str | int, ...], message: str, file: str = file,
-               pack: Pack = pack) -> None:
-            problems.append(Problem(file, pack.source.position(path), message))
+        def at(
+            path: tuple[str | int, ...], message: str, file: str = file, pack: Pack = pack
+        ) -> None:
+            problems.append(Problem(file, pack.source.position(path, key=True), message))
 
         if pack.id in seen:
             at(("id",), f"duplicate pack id {pack.id!r} (also in {seen[pack.id].source.file})")
@@ -149,8 +152,13 @@ def check_packs(packs: Sequence[Pack], rule_ids: set[str], params: dict[str, set
     for pack in packs:
         for i, parent in enumerate(pack.spec.extends):
             if parent not in ids:
-                problems.append(Problem(pack.source.file, pack.source.position(("extends", i)),
-                                        f"unknown pack {parent!r}"))
+                problems.append(
+                    Problem(
+                        pack.source.file,
+                        pack.source.position(("extends", i)),
+                        f"unknown pack {parent!r}",
+                    )
+                )
     by_id = {p.id: p for p in packs}
 
     def cyclic(pack_id: str, trail: tuple[str, ...]) -> bool:
@@ -161,7 +169,12 @@ def check_packs(packs: Sequence[Pack], rule_ids: set[str], params: dict[str, set
 
     for pack in packs:
         if cyclic(pack.id, ()):
-            problems.append(Problem(pack.source.file, pack.source.position(("extends",)),
-                                    f"pack {pack.id!r} extends itself"))
+            problems.append(
+                Problem(
+                    pack.source.file,
+                    pack.source.position(("extends",)),
+                    f"pack {pack.id!r} extends itself",
+                )
+            )
     if problems:
         raise RulebookError(problems)

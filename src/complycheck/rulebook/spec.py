@@ -63,25 +63,26 @@ class Compare(Spec):
     gte: Operand | None = None
     in_: list[Scalar] | ParamRef | None = Field(default=None, alias="in")
     not_in: list[Scalar] | ParamRef | None = None
+    has: Operand | None = None
+    lacks: Operand | None = None
+    has_all: list[Scalar] | ParamRef | None = None
     exists: StrictBool | None = None
 
     @model_validator(mode="after")
     def _one_subject_one_operator(self) -> Compare:
         if (self.field is None) == (self.param is None):
             raise ValueError("a comparison names exactly one of 'field' or 'param'")
-        ops = [
-            op for op in (*COMPARISONS, "in_", "not_in", "exists") if getattr(self, op) is not None
-        ]
+        ops = [op for op in OPERATORS if getattr(self, op) is not None]
         if len(ops) != 1:
-            names = ", ".join(o.rstrip("_") for o in (*COMPARISONS, "in", "not_in", "exists"))
+            names = ", ".join(o.rstrip("_") for o in OPERATORS)
             raise ValueError(f"a comparison has exactly one operator ({names})")
-        if self.exists is not None and self.field is None:
-            raise ValueError("'exists' applies to a field")
+        if self.field is None and ops[0] in (*LIST_OPS, "exists"):
+            raise ValueError(f"'{ops[0]}' applies to a field")
         return self
 
     @property
     def operator(self) -> str:
-        for op in (*COMPARISONS, "in_", "not_in", "exists"):
+        for op in OPERATORS:
             if getattr(self, op) is not None:
                 return op.rstrip("_")
         raise AssertionError("validated to have one operator")  # pragma: no cover
