@@ -56,8 +56,8 @@ def test_case_reports_exactly_the_expected_findings(
     )
     want = sorted((f["rule"], f["entity"], f["line"], f["severity"]) for f in expected["findings"])
     assert got == want
-    if "skipped" in expected:
-        assert sorted(s.rule_id for s in plan.skipped) == sorted(expected["skipped"])
+    if "skipped" in expected:  # rules that must not apply to this plan (others may be skipped too)
+        assert set(expected["skipped"]) <= {s.rule_id for s in plan.skipped}
     if "packs" in expected:
         assert list(plan.packs) == expected["packs"]
     if "comparisons" in expected:

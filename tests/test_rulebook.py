@@ -31,8 +31,37 @@ def line_of(text: str) -> int:
     return next(i for i, line in enumerate(R16.splitlines(), 1) if text in line)
 
 
-def test_builtin_rulebook_loads(rulebook: Rulebook) -> None:
-    assert [r.spec.id for r in rulebook.rules] == ["R09", "R16", "R17"]
+TIER_1 = [
+    "R01",
+    "R02",
+    "R03",
+    "R04",
+    "R05",
+    "R06",
+    "R08",
+    "R09",
+    "R10",
+    "R13",
+    "R14",
+    "R15",
+    "R16",
+    "R17",
+    "R18",
+    "R19",
+    "R22",
+    "R23",
+    "R26",
+    "R27",
+    "R30",
+    "R35",
+    "R40",
+]
+
+
+def test_builtin_rulebook_has_every_tier_1_rule(rulebook: Rulebook) -> None:
+    ids = [r.spec.id for r in rulebook.rules]
+    assert [i for i in ids if i.startswith("R")] == TIER_1
+    assert all(rulebook.packs.containing(i) for i in ids), "every built-in rule is in a pack"
 
 
 def test_r16_compiles_to_under_ten_by_default(rulebook: Rulebook) -> None:
@@ -135,3 +164,14 @@ def test_rule_docs_list_every_fact_field() -> None:
         section = doc.split(f"#### `{entity}`", 1)[1].split("####", 1)[0]
         listed = [line.split("`")[1] for line in section.splitlines() if line.startswith("| `")]
         assert listed == list(fields), entity
+
+
+def test_rulebook_doc_is_generated_from_the_rules(rulebook: Rulebook) -> None:
+    from complycheck.reporters.rulebook import rules_markdown
+
+    from .conftest import REPO
+
+    doc = (REPO / "docs" / "rulebook.md").read_text(encoding="utf-8")
+    assert doc == rules_markdown(rulebook), (
+        "docs/rulebook.md is stale: run `complycheck rules --format markdown > docs/rulebook.md`"
+    )

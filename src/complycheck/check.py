@@ -123,7 +123,8 @@ def _skip(
             spec.id,
             Text(
                 zh=f"该规则为{policy}的政策，本方案所属辖区为{_place(plan)}",
-                en=f"the rule is the policy of {policy}; this plan's jurisdiction is {_place(plan)}",
+                en=f"the rule is the policy of {policy}; "
+                f"this plan's jurisdiction is {_place(plan)}",
             ),
         )
     effective = spec.effective

@@ -131,19 +131,21 @@ def check(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "json"]),
+    type=click.Choice(["table", "json", "markdown"]),
     default="table",
     show_default=True,
-    help="A table for reading, or JSON for tools.",
+    help="A table for reading, JSON for tools, or Markdown (docs/rulebook.md).",
 )
 def rules_command(lang: str | None, rule_dirs: tuple[Path, ...], fmt: str) -> None:
     """List every rule: id, title, severity, policy packs and source; then the packs."""
-    from .reporters.rulebook import print_rules, rules_json
+    from .reporters.rulebook import print_rules, rules_json, rules_markdown
 
     language = Lang(lang) if lang else default_lang()
     rulebook = _rulebook(rule_dirs)
     if fmt == "json":
         click.echo(rules_json(rulebook))
+    elif fmt == "markdown":
+        click.echo(rules_markdown(rulebook), nl=False)
     else:
         print_rules(rulebook, language)
 

@@ -74,7 +74,9 @@ class FieldType:
 
 
 INT, FLOAT, BOOL, STR, LIST = (FieldType(k) for k in ("int", "float", "bool", "str", "list"))
-OPT_INT, OPT_FLOAT, OPT_BOOL = (FieldType(k, optional=True) for k in ("int", "float", "bool"))
+OPT_INT, OPT_FLOAT, OPT_BOOL, OPT_STR = (
+    FieldType(k, optional=True) for k in ("int", "float", "bool", "str")
+)
 NONE = "none"  # the value of an optional enumeration the plan leaves out
 
 
@@ -158,6 +160,9 @@ SCHEMA: dict[str, dict[str, FieldType]] = {
         "business_division_ratio": OPT_FLOAT,
         "general_quota_ratio": OPT_FLOAT,
         "business_quota_ratio": OPT_FLOAT,
+        "established": OPT_STR,
+        "abolished": OPT_STR,
+        "successor": OPT_STR,
         "orphan_function_count": INT,
         "orphan_functions": LIST,
         "successor_late": OPT_BOOL,
@@ -167,6 +172,7 @@ SCHEMA: dict[str, dict[str, FieldType]] = {
         "name": STR,
         "lead_count": INT,
         "lead_units": LIST,
+        "assisting_units": LIST,
         "assisting_count": INT,
         "has_justification": BOOL,
     },
@@ -191,6 +197,7 @@ SCHEMA: dict[str, dict[str, FieldType]] = {
     "grid": {
         "name": STR,
         "township": STR,
+        "township_name": STR,
         "households": INT,
         "population": INT,
         "area": FieldType("str", ("ordinary", "dense")),
@@ -372,6 +379,8 @@ def _units(plan: Plan, source: SourceMap) -> Iterator[Fact]:
             or _total(unit.quotas_after) > _total(unit.quotas_before)
             or unit.planned_hires > 0,
             **_divisions(unit, preds),
+            "established": unit.established.isoformat() if unit.established else None,
+            "abolished": unit.abolished.isoformat() if unit.abolished else None,
             **_succession(unit, successor.get(unit.id), led_after),
             "has_justification": unit.justification is not None,
         }
@@ -444,8 +453,14 @@ def _divisions(unit: Unit, preds: list[Unit]) -> dict[str, Any]:
 
 def _succession(unit: Unit, successor: Unit | None, led_after: set[str]) -> dict[str, Any]:
     """先立后破: what becomes of an abolished unit's functions, and when its successor starts."""
+    name = successor.name if successor else None
     if unit.change is not Change.ABOLISHED:
-        return {"orphan_function_count": 0, "orphan_functions": [], "successor_late": None}
+        return {
+            "orphan_function_count": 0,
+            "orphan_functions": [],
+            "successor_late": None,
+            "successor": name,
+        }
     orphans = [f.name for f in unit.functions if fold(f.name) not in led_after]
     late = None
     if successor is not None and successor.established and unit.abolished:
@@ -454,6 +469,7 @@ def _succession(unit: Unit, successor: Unit | None, led_after: set[str]) -> dict
         "orphan_function_count": len(orphans),
         "orphan_functions": orphans,
         "successor_late": late,
+        "successor": name,
     }
 
 
@@ -469,7 +485,7 @@ def _functions(plan: Plan, source: SourceMap) -> Iterator[Fact]:
                 {
                     "name": function.name,
                     "leads": [],
-                    "assisting": 0,
+                    "assisting": [],
                     "path": ("units", i, "functions", j),
                     "justification": None,
                 },
@@ -478,13 +494,14 @@ def _functions(plan: Plan, source: SourceMap) -> Iterator[Fact]:
                 entry["leads"].append(unit.name)
                 entry["justification"] = entry["justification"] or function.justification
             else:
-                entry["assisting"] += 1
+                entry["assisting"].append(unit.name)
     for key, entry in matters.items():
         values = {
             "name": entry["name"],
             "lead_count": len(entry["leads"]),
             "lead_units": entry["leads"],
-            "assisting_count": entry["assisting"],
+            "assisting_units": entry["assisting"],
+            "assisting_count": len(entry["assisting"]),
             "has_justification": entry["justification"] is not None,
         }
         yield Fact(
@@ -528,11 +545,13 @@ def _townships(plan: Plan, source: SourceMap) -> Iterator[Fact]:
 
 
 def _grids(plan: Plan, source: SourceMap) -> Iterator[Fact]:
+    township_names = {t.id: t.name for t in plan.townships}
     for i, grid in enumerate(plan.grids):
         path: PathKey = ("grids", i)
         values: dict[str, Any] = {
             "name": grid.name or grid.code,
             "township": grid.township or "",
+            "township_name": township_names.get(grid.township or "", ""),
             "households": grid.households,
             "population": grid.population,
             "area": "dense" if grid.dense_area else "ordinary",

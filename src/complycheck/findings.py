@@ -74,7 +74,7 @@ def render(template: str, context: Mapping[str, Any]) -> str:
             return f"{item:g}"
         if isinstance(item, list | tuple):
             return "、".join(str(x) for x in item)
-        return "" if item is None else str(item)
+        return "—" if item is None else str(item)  # a value the plan does not give
 
     return PLACEHOLDER.sub(value, template)
 

@@ -35,7 +35,7 @@ WORDS = {
     "plan": {"zh": "方案", "en": "Plan"},
     "no_findings": {"zh": "未发现问题", "en": "No findings"},
     "applied": {"zh": "已适用规则", "en": "Rules applied"},
-    "skipped": {"zh": "不适用（范围外）", "en": "Skipped (out of scope)"},
+    "skipped": {"zh": "未适用", "en": "Not applied"},
     "fix": {"zh": "整改", "en": "Fix"},
     "source": {"zh": "依据", "en": "Source"},
     "justification": {"zh": "说明理由", "en": "Justification"},
@@ -100,7 +100,9 @@ def _finding(f: Finding, lang: Lang) -> list[Line]:
     lines: list[Line] = [Whole(head), RichText("  " + f.message.get(lang))]
     if f.justification:
         lines.append(
-            RichText.assemble(("  " + w("justification", lang) + colon(lang), "muted"), f.justification)
+            RichText.assemble(
+                ("  " + w("justification", lang) + colon(lang), "muted"), f.justification
+            )
         )
     lines.append(
         RichText.assemble(("  " + w("fix", lang) + colon(lang), "muted"), f.remediation.get(lang))
@@ -161,14 +163,19 @@ def _plan(plan: PlanReport, lang: Lang) -> list[Line]:
     parts.append(RichText(""))
     packs = ", ".join(plan.packs) or "-"
     as_of = f"  ({w('as_of', lang)} {plan.as_of})"
-    parts.append(RichText.assemble((w("packs", lang) + colon(lang), "muted"), packs, (as_of, "muted")))
     parts.append(
-        RichText.assemble((w("applied", lang) + colon(lang), "muted"), ", ".join(plan.applied) or "-")
+        RichText.assemble((w("packs", lang) + colon(lang), "muted"), packs, (as_of, "muted"))
+    )
+    parts.append(
+        RichText.assemble(
+            (w("applied", lang) + colon(lang), "muted"), ", ".join(plan.applied) or "-"
+        )
     )
     for skip in plan.skipped:
         parts.append(
             RichText.assemble(
-                (w("skipped", lang) + colon(lang), "muted"), f"{skip.rule_id} ({skip.reason.get(lang)})"
+                (w("skipped", lang) + colon(lang), "muted"),
+                f"{skip.rule_id} ({skip.reason.get(lang)})",
             )
         )
     return parts

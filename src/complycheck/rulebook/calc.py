@@ -1,5 +1,7 @@
 """Evaluate a rule's computed values (``compute:``) for its messages and remediation.
 
+A calculation with an operand the plan does not give has no value (None, shown as "—").
+
 The vocabulary is closed (see :class:`~complycheck.rulebook.spec.Calc`); operands are numbers,
 texts, fact fields, parameters and earlier computed values. Nothing is executed as code.
 """
@@ -46,16 +48,21 @@ def evaluate(
     op = arg.operator
     raw = getattr(arg, op)
     if op in _BINARY:
-        numbers = [_number(evaluate(a, fields, params, values)) for a in raw]
+        operands = [evaluate(a, fields, params, values) for a in raw]
+        if any(x is None for x in operands):
+            return None  # a value the plan does not give: shown as "—"
+        numbers = [_number(x) for x in operands]
         result = numbers[0]
         for n in numbers[1:]:
             result = _BINARY[op](result, n)
         return result
     if op == "difference":
-        whole, remove = (evaluate(a, fields, params, values) for a in raw)
+        whole, remove = (evaluate(a, fields, params, values) or [] for a in raw)
         gone = {fold(str(x)) for x in remove}
         return [x for x in whole if fold(str(x)) not in gone]
     value = evaluate(raw, fields, params, values)
+    if value is None:
+        return None
     if op == "ceil":
         return math.ceil(_number(value))
     if op == "floor":
