@@ -105,9 +105,10 @@ def book(tmp_path: Path) -> Path:
 
 
 def run(
-    path: Path, rulebook: Rulebook, engine: Engine | None = None, options: Options = Options()
+    path: Path, rulebook: Rulebook, engine: Engine | None = None, options: Options | None = None
 ) -> PlanReport:
-    return check_plan(load_plan(path), rulebook, engine or make_engine(EngineName.PYTHON), options)
+    engine = engine or make_engine(EngineName.PYTHON)
+    return check_plan(load_plan(path), rulebook, engine, options or Options())
 
 
 def test_packs_are_chosen_by_jurisdiction(book: Path, tmp_path: Path) -> None:
