@@ -19,6 +19,7 @@ from complycheck.engine.python import PythonEngine
 from complycheck.facts import Fact, build_facts
 from complycheck.model.plan import Plan
 from complycheck.rulebook.load import Rulebook, load_rulebook
+from complycheck.rulebook.spec import Table
 from complycheck.source import SourceMap
 from complycheck.validate import load_plan
 
@@ -411,7 +412,23 @@ def plans(draw: st.DrawFn) -> dict[str, Any]:
 
 
 _DURABLE = DurableEngine()
-_RULES = [r.compiled for r in load_rulebook().rules]
+# Rules whose parameters only configuration sets are compiled with an example configuration,
+# so that the engines are compared on them too.
+_EXAMPLE_CONFIG: dict[str, dict[str, Any]] = {
+    "R22": {"fields": ["市场监管", "生态环境保护"]},
+    "R23": {
+        "institution_limit": Table(
+            by="jurisdiction_class", values={"large": 3, "medium": 2, "small": 1}
+        ),
+        "levels": ["city", "county"],
+    },
+}
+_RULEBOOK = load_rulebook()
+_RULES = [_RULEBOOK.compiled(r, _EXAMPLE_CONFIG.get(r.spec.id, {}), None) for r in _RULEBOOK.rules]
+
+
+def test_every_rule_takes_part_in_the_differential_test() -> None:
+    assert [r.id for r in _RULES if r.unconfigured] == []
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -233,3 +233,14 @@ townships:
     got = {f.entity_key: f.message.en for f in report.findings}
     # matching folds both scripts; the message shows the names as the rule wrote them
     assert got == {"t1": "missing 1: 经济发展办", "t2": "missing 2: 黨政綜合辦、经济发展办"}
+
+
+def test_the_readme_pack_example_works(tmp_path: Path) -> None:
+    from .conftest import CASES, REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    block = readme.split("# my-rules/packs/my-limits.yaml", 1)[1].split("```", 1)[0]
+    write(tmp_path / "my-rules", "packs/my-limits.yaml", block.split("\n", 1)[1])
+    rulebook = load_rulebook([tmp_path / "my-rules"])
+    report = run(CASES / "R23" / "violating-over-limit" / "plan.yaml", rulebook)
+    assert "my-limits" in report.packs and "R23" in report.applied
