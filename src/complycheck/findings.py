@@ -85,6 +85,9 @@ def make_finding(rule: CompiledRule, fact: Fact, plan_id: str, file: str) -> Fin
     context = {**fact.values, **params, "key": fact.key, "justification": fact.justification}
     context.update(computed(spec.compute, fact.values, params))
     zh, en = dict(context), dict(context)
+    for name, value in context.items():  # bilingual computed values (nonzero phrases)
+        if isinstance(value, Text):
+            zh[name], en[name] = value.zh, value.en
     for name, ftype in SCHEMA[fact.entity].items():  # enumeration values as words
         if ftype.enum is not None and name in fact.values:
             if fact.values[name] == NONE:

@@ -13,7 +13,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..i18n import fold
-from .spec import Calc, FieldRef, ParamRef, ValueRef
+from ..i18n import Text
+from .spec import Calc, FieldRef, ParamRef, Phrases, ValueRef
 
 
 def _number(x: Any) -> float | int:
@@ -56,6 +57,8 @@ def evaluate(
         for n in numbers[1:]:
             result = _BINARY[op](result, n)
         return result
+    if op == "nonzero":
+        return _phrases(raw, fields, params, values)
     if op == "difference":
         whole, remove = (evaluate(a, fields, params, values) or [] for a in raw)
         gone = {fold(str(x)) for x in remove}
@@ -74,6 +77,19 @@ def evaluate(
     if op == "count":
         return len(value)
     return "、".join(str(x) for x in value)  # join
+
+
+def _phrases(raw: Phrases, fields: Mapping[str, Any], params: Mapping[str, Any],
+             values: Mapping[str, Any]) -> Text:
+    said: list[tuple[str, str]] = []
+    for item in raw.items:
+        n = evaluate(item.of, fields, params, values)
+        if n:
+            shown = f"{n:g}" if isinstance(n, float) else str(n)
+            said.append((item.zh.replace("{n}", shown), item.en.replace("{n}", shown)))
+    if not said:
+        return raw.otherwise
+    return Text(zh="、".join(z for z, _ in said), en=", ".join(e for _, e in said))
 
 
 def computed(

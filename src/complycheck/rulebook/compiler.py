@@ -281,6 +281,10 @@ class _Compiler:
         elif isinstance(arg, Calc):
             op = arg.operator
             args = getattr(arg, op)
+            if op == "nonzero":
+                for i, item in enumerate(args.items):
+                    self.calc(item.of, (*path, op, "items", i, "of"), defined)
+                return
             for i, item in enumerate(args if isinstance(args, list) else [args]):
                 self.calc(item, (*path, op, i) if isinstance(args, list) else (*path, op), defined)
 

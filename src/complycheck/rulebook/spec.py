@@ -160,7 +160,7 @@ class Param(Spec):
 
 ARITHMETIC = ("add", "sub", "mul", "div", "ceil_div", "max", "min")
 UNARY = ("ceil", "floor", "round", "percent", "count")
-LISTS = ("difference", "join")
+LISTS = ("difference", "join", "nonzero")
 
 
 class Calc(Spec):
@@ -182,6 +182,7 @@ class Calc(Spec):
     count: CalcArg | None = None
     difference: list[CalcArg] | None = None
     join: CalcArg | None = None
+    nonzero: Phrases | None = None
 
     @model_validator(mode="after")
     def _one_operator(self) -> Calc:
@@ -199,6 +200,22 @@ class Calc(Spec):
     @property
     def operator(self) -> str:
         return next(op for op in (*ARITHMETIC, *UNARY, *LISTS) if getattr(self, op) is not None)
+
+
+class Phrase(Spec):
+    """One item of a ``nonzero`` list: a number and how to say it, ``{n}`` standing for it."""
+
+    of: CalcArg
+    zh: str
+    en: str
+
+
+class Phrases(Spec):
+    """``nonzero``: the phrases of the items whose number is not zero, joined; ``otherwise``
+    when every number is zero (or not given)."""
+
+    items: Annotated[list[Phrase], Field(min_length=1)]
+    otherwise: Text
 
 
 class FieldRef(Spec):
@@ -286,6 +303,8 @@ class RuleSpec(Spec):
         return self
 
 
+Phrase.model_rebuild()
+Phrases.model_rebuild()
 Calc.model_rebuild()
 All.model_rebuild()
 AnyOf.model_rebuild()
