@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import tempfile
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -9,6 +11,9 @@ import pytest
 from complycheck.engine import EngineName, make_engine
 from complycheck.engine.base import Engine
 from complycheck.rulebook.load import Rulebook, load_rulebook
+
+# The rulebook cache of the tests lives in a folder of their own, never in the user's home.
+os.environ["COMPLYCHECK_CACHE_DIR"] = tempfile.mkdtemp(prefix="complycheck-test-cache-")
 
 REPO = Path(__file__).resolve().parents[1]
 CASES = REPO / "cases"

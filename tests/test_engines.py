@@ -20,7 +20,6 @@ from complycheck.facts import Fact, build_facts
 from complycheck.model.plan import Plan
 from complycheck.rulebook.load import Rulebook, load_rulebook
 from complycheck.rulebook.spec import Table
-from complycheck.source import SourceMap
 from complycheck.validate import load_plan
 
 from .conftest import TAIYUAN_HEADER
@@ -72,7 +71,7 @@ def test_message_ids_never_collide_within_a_session() -> None:
 def test_thousands_of_grids_report_every_oversized_one(rulebook: Rulebook) -> None:
     households = [250 + (i * 37) % 120 for i in range(6000)]  # 250..369, about 40% over 300
     plan = grid_plan(households)
-    facts = build_facts(plan, SourceMap("p.yaml"))
+    facts = build_facts(plan)
     r09 = rulebook.get("R09")
     assert r09 is not None
     rules = [r09.compiled]
@@ -111,7 +110,7 @@ def test_pairing_with_many_pending_messages_loses_nothing(rulebook: Rulebook) ->
             "units": units,
         }
     )
-    facts = build_facts(plan, SourceMap("p.yaml"))
+    facts = build_facts(plan)
     result = DurableEngine().evaluate([rule.compiled], facts)
     assert result.errors == {}
     assert result.hits == {Hit("R17", f"n{i}") for i in range(2500, 3000)}
@@ -120,7 +119,7 @@ def test_pairing_with_many_pending_messages_loses_nothing(rulebook: Rulebook) ->
 def test_no_background_threads_and_results_complete_on_return(rulebook: Rulebook) -> None:
     before = {t.ident for t in threading.enumerate()}
     engine = DurableEngine()
-    facts = build_facts(grid_plan([400] * 300), SourceMap("p.yaml"))
+    facts = build_facts(grid_plan([400] * 300))
     result = engine.evaluate([r.compiled for r in rulebook.rules], facts)
     assert len(result.hits) == 300
     started = [t for t in threading.enumerate() if t.ident not in before]
@@ -139,7 +138,7 @@ def test_an_action_that_raises_is_an_error_not_a_pass(
         return action
 
     monkeypatch.setattr(engine, "_record", failing)
-    facts = build_facts(grid_plan([400, 100]), SourceMap("p.yaml"))
+    facts = build_facts(grid_plan([400, 100]))
     result = engine.evaluate([r.compiled for r in rulebook.rules], facts)
     assert "R09" in result.errors and "boom" in result.errors["R09"]
     assert result.hits == set()
@@ -148,9 +147,9 @@ def test_an_action_that_raises_is_an_error_not_a_pass(
 def test_a_rule_that_crashes_is_reported_and_the_others_still_run(
     rulebook: Rulebook, engine: Engine
 ) -> None:
-    facts = build_facts(grid_plan([400]), SourceMap("p.yaml"))
+    facts = build_facts(grid_plan([400]))
     grid = next(f for f in facts if f.entity == "grid")
-    broken = Fact("grid", "BAD", {**grid.values, "households": object()}, ("grids", 9), None)
+    broken = Fact("grid", "BAD", {**grid.values, "households": object()}, ("grids", 9))
     rules = [r.compiled for r in rulebook.rules]
     result = engine.evaluate(rules, [*facts, broken])
     assert "TypeError" in result.errors["R09"]
@@ -181,7 +180,7 @@ def test_pairing_never_crosses_kinds(rulebook: Rulebook) -> None:
             ],
         }
     )
-    result = DurableEngine().evaluate([rule.compiled], build_facts(plan, SourceMap("p.yaml")))
+    result = DurableEngine().evaluate([rule.compiled], build_facts(plan))
     assert result.hits == {Hit("R17", "u4")}
 
 
@@ -437,7 +436,7 @@ def test_durable_and_python_engines_agree(data: dict[str, Any]) -> None:
     """Every rule, on random plans of every entity type. (That each rule fires at all on both
     engines is shown by its violating case in cases/, which runs on both.)"""
     plan = Plan.model_validate(data)
-    facts = build_facts(plan, SourceMap("p.yaml"))
+    facts = build_facts(plan)
     rules = _RULES
     durable_result = _DURABLE.evaluate(rules, facts)
     python_result = PythonEngine().evaluate(rules, facts)

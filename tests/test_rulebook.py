@@ -175,3 +175,30 @@ def test_rulebook_doc_is_generated_from_the_rules(rulebook: Rulebook) -> None:
     assert doc == rules_markdown(rulebook), (
         "docs/rulebook.md is stale: run `complycheck rules --format markdown > docs/rulebook.md`"
     )
+
+
+def test_the_rulebook_cache_is_used_invalidated_and_never_trusted_blindly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import complycheck.rulebook.load as load
+
+    monkeypatch.setenv("COMPLYCHECK_CACHE_DIR", str(tmp_path / "cache"))
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "R16.yaml").write_text(R16, encoding="utf-8")
+    first = load_rulebook([folder], builtin=False)
+    (cached,) = (tmp_path / "cache").glob("rules-*.json")
+    # A second load reads the cache, not the YAML.
+    monkeypatch.setattr(load, "load_yaml_fast", lambda path: pytest.fail("parsed again"))
+    second = load_rulebook([folder], builtin=False)
+    assert second.rules[0].spec == first.rules[0].spec
+    monkeypatch.undo()
+    monkeypatch.setenv("COMPLYCHECK_CACHE_DIR", str(tmp_path / "cache"))
+    # Any change to a file makes a new key; a broken rule is still located exactly.
+    (folder / "R16.yaml").write_text(R16.replace("{field: kind, eq:", "{field: kinds, eq:"))
+    with pytest.raises(RulebookError, match=r"R16.yaml:\d+:\d+: unknown field 'kinds'"):
+        load_rulebook([folder], builtin=False)
+    # A cache file that cannot be read is ignored.
+    (folder / "R16.yaml").write_text(R16, encoding="utf-8")
+    cached.write_text("{not json", encoding="utf-8")
+    assert load_rulebook([folder], builtin=False).rules[0].spec == first.rules[0].spec

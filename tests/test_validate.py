@@ -213,3 +213,14 @@ units:
         "plan.yaml:16:64: at units[1].divisions[1].predecessors[1] predecessor division 'd9' is "
         "not in this plan",
     ]
+
+
+def test_enumeration_labels_are_written_in_simplified_characters() -> None:
+    from complycheck.i18n import fold
+    from complycheck.model import enums
+
+    for cls in enums.Coded.__subclasses__():
+        for member in cls:
+            for label in enums._LABELS[cls][member.value]:
+                assert fold(label) == label.casefold(), (cls.__name__, label)
+            assert cls.parse(member.value.upper()) is member

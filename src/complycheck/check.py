@@ -167,7 +167,7 @@ def check_plan(
             applied.append(compiled)
         else:
             skipped.append(reason)
-    facts = build_facts(plan, loaded.source)
+    facts = build_facts(plan)
     result = engine.evaluate(applied, facts)
     by_key = {(f.entity, f.key): f for f in facts}
     by_id = {r.id: r for r in applied}
@@ -177,7 +177,7 @@ def check_plan(
         hit_rule = by_id[hit.rule_id]
         fact = by_key[(hit_rule.entity, hit.key)]
         try:
-            findings.append(make_finding(hit_rule, fact, plan.plan.id, loaded.file))
+            findings.append(make_finding(hit_rule, fact, plan.plan.id, loaded.source))
         except (ArithmeticError, TypeError, ValueError) as exc:  # a broken message: an error
             failures[hit_rule.id] = f"cannot write the finding: {type(exc).__name__}: {exc}"
     findings = [f for f in findings if f.rule_id not in failures]

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import Position
 from .i18n import fold
 from .model.enums import (
     Change,
@@ -38,7 +37,7 @@ from .model.enums import (
     UnitKind,
 )
 from .model.plan import Plan, Quotas, Township, Unit
-from .source import PathKey, SourceMap
+from .source import PathKey
 
 
 @dataclass(frozen=True)
@@ -220,8 +219,7 @@ class Fact:
     entity: str
     key: str
     values: dict[str, Any]
-    path: PathKey
-    position: Position | None
+    path: PathKey  # where the entity is in the plan; its position is looked up when needed
     justification: str | None = None
 
     @property
@@ -254,15 +252,15 @@ def _present(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def build_facts(plan: Plan, source: SourceMap) -> list[Fact]:
+def build_facts(plan: Plan) -> list[Fact]:
     """Every fact of ``plan``: the plan itself, then its entities in document order."""
     return [
-        _plan(plan, source),
-        *_units(plan, source),
-        *_functions(plan, source),
-        *_townships(plan, source),
-        *_grids(plan, source),
-        *_teams(plan, source),
+        _plan(plan),
+        *_units(plan),
+        *_functions(plan),
+        *_townships(plan),
+        *_grids(plan),
+        *_teams(plan),
     ]
 
 
@@ -270,7 +268,7 @@ EXISTED_BEFORE = (Change.KEPT, Change.ABOLISHED, Change.RENAMED)
 EXISTS_AFTER = (Change.KEPT, Change.NEW, Change.MERGED, Change.RENAMED)
 
 
-def _plan(plan: Plan, source: SourceMap) -> Fact:
+def _plan(plan: Plan) -> Fact:
     j = plan.plan.jurisdiction
     units = plan.units
 
@@ -342,10 +340,10 @@ def _plan(plan: Plan, source: SourceMap) -> Fact:
         },
     }
     path: PathKey = ("plan",)
-    return Fact("plan", plan.plan.id, _present(values), path, source.position(path))
+    return Fact("plan", plan.plan.id, _present(values), path)
 
 
-def _units(plan: Plan, source: SourceMap) -> Iterator[Fact]:
+def _units(plan: Plan) -> Iterator[Fact]:
     by_id = {u.id: u for u in plan.units}
     successor = {p: u for u in plan.units for p in u.predecessors}
     open_problems: dict[str, int] = defaultdict(int)
@@ -384,9 +382,7 @@ def _units(plan: Plan, source: SourceMap) -> Iterator[Fact]:
             **_succession(unit, successor.get(unit.id), led_after),
             "has_justification": unit.justification is not None,
         }
-        yield Fact(
-            "unit", unit.id, _present(values), path, source.position(path), unit.justification
-        )
+        yield Fact("unit", unit.id, _present(values), path, unit.justification)
 
 
 def _total(quotas: Quotas | None) -> int:
@@ -473,7 +469,7 @@ def _succession(unit: Unit, successor: Unit | None, led_after: set[str]) -> dict
     }
 
 
-def _functions(plan: Plan, source: SourceMap) -> Iterator[Fact]:
+def _functions(plan: Plan) -> Iterator[Fact]:
     """One fact per matter (事项), across the units that carry it after the plan."""
     matters: dict[str, dict[str, Any]] = {}
     for i, unit in enumerate(plan.units):
@@ -509,12 +505,11 @@ def _functions(plan: Plan, source: SourceMap) -> Iterator[Fact]:
             key,
             values,
             entry["path"],
-            source.position(entry["path"]),
             entry["justification"],
         )
 
 
-def _townships(plan: Plan, source: SourceMap) -> Iterator[Fact]:
+def _townships(plan: Plan) -> Iterator[Fact]:
     for i, township in enumerate(plan.townships):
         path: PathKey = ("townships", i)
         types = [inst.type for inst in township.institutions]
@@ -528,7 +523,7 @@ def _townships(plan: Plan, source: SourceMap) -> Iterator[Fact]:
             "institution_names": [fold(inst.name) for inst in township.institutions],
             "pi_quotas": _township_pi_quotas(township),
         }
-        yield Fact("township", township.id, values, path, source.position(path))
+        yield Fact("township", township.id, values, path)
         for j, agency in enumerate(township.stationed_agencies):
             apath: PathKey = ("townships", i, "stationed_agencies", j)
             avalues: dict[str, Any] = {
@@ -539,12 +534,10 @@ def _townships(plan: Plan, source: SourceMap) -> Iterator[Fact]:
                 "party_relation": agency.party_relation.value if agency.party_relation else NONE,
                 "evaluation_share": agency.evaluation_share,
             }
-            yield Fact(
-                "stationed_agency", agency.id, _present(avalues), apath, source.position(apath)
-            )
+            yield Fact("stationed_agency", agency.id, _present(avalues), apath)
 
 
-def _grids(plan: Plan, source: SourceMap) -> Iterator[Fact]:
+def _grids(plan: Plan) -> Iterator[Fact]:
     township_names = {t.id: t.name for t in plan.townships}
     for i, grid in enumerate(plan.grids):
         path: PathKey = ("grids", i)
@@ -558,10 +551,10 @@ def _grids(plan: Plan, source: SourceMap) -> Iterator[Fact]:
             "type": grid.type.value,
             "has_justification": grid.justification is not None,
         }
-        yield Fact("grid", grid.code, values, path, source.position(path), grid.justification)
+        yield Fact("grid", grid.code, values, path, grid.justification)
 
 
-def _teams(plan: Plan, source: SourceMap) -> Iterator[Fact]:
+def _teams(plan: Plan) -> Iterator[Fact]:
     city_teams: dict[str, int] = defaultdict(int)
     for team in plan.enforcement_teams:
         if team.level is TeamLevel.CITY:
@@ -574,7 +567,7 @@ def _teams(plan: Plan, source: SourceMap) -> Iterator[Fact]:
             "level": team.level.value,
             "same_field_city_teams": city_teams[fold(team.field)],
         }
-        yield Fact("enforcement_team", team.id, values, path, source.position(path))
+        yield Fact("enforcement_team", team.id, values, path)
 
 
 assert all(not f.startswith("_") and f not in ("id", "sid") for s in SCHEMA.values() for f in s)

@@ -14,6 +14,7 @@ from .i18n import Lang, Text
 from .rulebook.calc import computed
 from .rulebook.compiler import CompiledRule
 from .rulebook.spec import PLACEHOLDER, Source
+from .source import SourceMap
 
 
 class Severity(StrEnum):
@@ -79,7 +80,7 @@ def render(template: str, context: Mapping[str, Any]) -> str:
     return PLACEHOLDER.sub(value, template)
 
 
-def make_finding(rule: CompiledRule, fact: Fact, plan_id: str, file: str) -> Finding:
+def make_finding(rule: CompiledRule, fact: Fact, plan_id: str, source: SourceMap) -> Finding:
     spec = rule.spec
     params = {name: rule.param_for(name, fact.values) for name in rule.params}
     context = {**fact.values, **params, "key": fact.key, "justification": fact.justification}
@@ -98,8 +99,10 @@ def make_finding(rule: CompiledRule, fact: Fact, plan_id: str, file: str) -> Fin
     severity = Severity(spec.severity)
     if spec.in_principle and fact.justification and severity is Severity.ERROR:
         severity = Severity.WARNING  # 原则上: a stated justification lowers the finding
-    position = fact.position
-    location = Location(file, position.line if position else 1, position.column if position else 1)
+    position = source.position(fact.path)
+    location = Location(
+        source.file, position.line if position else 1, position.column if position else 1
+    )
     shown = tuple((f, fact.values[f]) for f in rule.fields if f in fact.values and f != "name")
     shown += tuple(sorted((k, v) for k, v in params.items() if isinstance(v, int | float | str)))
     return Finding(

@@ -21,7 +21,7 @@ class Lang(StrEnum):
 class Text(BaseModel):
     """A text in Chinese and English."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
     zh: str
     en: str

@@ -8,8 +8,10 @@ duplicate keys are rejected naming both lines, and each value's line and column 
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -210,3 +212,139 @@ def load_file(path: Path, *, display: str | None = None, max_bytes: int = MAX_BY
             name, Position(line, column), "the file is not valid UTF-8 text"
         ) from None
     return load_text(text, name, fmt)
+
+
+# --- JSON: fast parsing, positions found only when asked for --------------------------------
+
+# One match per bracket: the gap before it (other characters, and strings that are not the key
+# of an opened container) is skipped inside the regex, at C speed. Possessive quantifiers keep
+# the scan linear.
+_STRING = r'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
+_BRACKET = re.compile(
+    rf'(?:[^"{{}}\[\]]++|{_STRING}(?!\s*:\s*[{{\[]))*+'
+    r'(?:"([^"\\]*+(?:\\.[^"\\]*+)*+)"\s*:\s*([{\[])|([{\[])|[}\]])'
+)
+_NEWLINE = re.compile("\n")
+
+
+class DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise DuplicateKey("duplicate key")
+    return out
+
+
+def parse_json(text: str) -> Any:
+    """Parse JSON quickly; raise ValueError on a syntax error or a duplicate key (the caller
+    then reads the file again with :func:`load_text` to say where)."""
+    return json.loads(text, object_pairs_hook=_no_duplicates)
+
+
+class JsonSourceMap(SourceMap):
+    """Positions of the containers (objects and arrays) of a JSON text, indexed on first use.
+
+    One scan finds where each object and array starts (items of arrays of scalars are not
+    counted; the plan format has no array that mixes scalars and containers); a scalar is
+    located by its container. Errors are never located with this map: a file with an error is
+    read again with :func:`load_text`, which locates every value.
+    """
+
+    def __init__(self, file: str, text: str) -> None:
+        super().__init__(file)
+        self._text = text
+        self._offsets: dict[PathKey, int] | None = None
+        self._lines: list[int] = []
+
+    def position(self, path: PathKey, *, key: bool = False) -> Position | None:
+        if self._offsets is None:
+            self._offsets = self._index()
+            self._lines = [m.start() for m in _NEWLINE.finditer(self._text)]
+        probe = path
+        while probe not in self._offsets:
+            if not probe:
+                return None
+            probe = probe[:-1]
+        offset = self._offsets[probe]
+        line = bisect.bisect_left(self._lines, offset)
+        start = self._lines[line - 1] + 1 if line else 0
+        return Position(line + 1, offset - start + 1)
+
+    def _index(self) -> dict[PathKey, int]:
+        offsets: dict[PathKey, int] = {}
+        # Each frame: [path, next item index, is an array]
+        stack: list[list[Any]] = []
+        for m in _BRACKET.finditer(self._text):
+            key, keyed, opener = m.group(1, 2, 3)
+            if keyed is not None:  # "key": { or "key": [
+                name = json.loads(f'"{key}"') if "\\" in key else key
+                path: PathKey = (*stack[-1][0], name) if stack else (name,)
+                offsets[path] = m.start(2)
+                stack.append([path, 0, keyed == "["])
+            elif opener is not None:  # a top-level container, or an item of an array
+                if stack and stack[-1][2]:
+                    path = (*stack[-1][0], stack[-1][1])
+                    stack[-1][1] += 1
+                else:
+                    path = ()
+                offsets[path] = m.start(3)
+                stack.append([path, 0, opener == "["])
+            elif stack:
+                stack.pop()
+        return offsets
+
+
+# --- YAML: fast parsing for well-formed files, exact positions built only when needed -------
+
+
+class _StrictFastLoader(_Loader):  # type: ignore[misc, valid-type]
+    """libyaml's safe loader, refusing duplicate keys and merge keys (which it would accept)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        keys = [k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)]
+        if len(keys) != len(set(keys)) or any(
+            k.tag == "tag:yaml.org,2002:merge" for k, _ in node.value
+        ):
+            raise ValueError("duplicate or merge key")
+        return dict(super().construct_mapping(node, deep=deep))
+
+
+class LazySourceMap(SourceMap):
+    """The positions of a file read the fast way, built (by reading it the exact way) only
+    when a position is asked for: that is, only when something in the file must be located."""
+
+    def __init__(self, file: str, text: str, fmt: str) -> None:
+        super().__init__(file)
+        self._text = text
+        self._fmt = fmt
+        self._full: SourceMap | None = None
+
+    def position(self, path: PathKey, *, key: bool = False) -> Position | None:
+        if self._full is None:
+            self._full = load_text(self._text, self.file, self._fmt).source
+        return self._full.position(path, key=key)
+
+
+def load_yaml_fast(path: Path) -> Document | None:
+    """A small, well-formed YAML file read with the C loader, or None when anything is unusual
+    (the caller then uses :func:`load_file`, which says exactly what and where)."""
+    try:
+        text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
+        data = yaml.load(text, Loader=_StrictFastLoader)
+    except (OSError, ValueError, yaml.YAMLError):
+        return None
+    if _has_unsupported(data):
+        return None
+    return Document(data, LazySourceMap(str(path), text, "yaml"), "yaml")
+
+
+def _has_unsupported(value: Any) -> bool:
+    """Values the exact reader refuses (sets, bytes, date-times), so that both agree."""
+    if isinstance(value, dict):
+        return any(_has_unsupported(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_unsupported(v) for v in value)
+    return isinstance(value, set | bytes | dt.datetime)

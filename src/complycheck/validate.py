@@ -17,7 +17,15 @@ from pydantic import BaseModel, ValidationError
 from .errors import InputError, Problem
 from .model.enums import Change, Coded
 from .model.plan import Plan, Unit
-from .source import Document, PathKey, SourceMap, load_file
+from .source import (
+    MAX_BYTES,
+    Document,
+    JsonSourceMap,
+    PathKey,
+    SourceMap,
+    load_file,
+    parse_json,
+)
 
 
 @dataclass(frozen=True)
@@ -33,9 +41,35 @@ class LoadedPlan:
 
 
 def load_plan(path: Path, *, display: str | None = None) -> LoadedPlan:
-    """Read and validate one plan file; raise :class:`InputError` naming every problem found."""
+    """Read and validate one plan file; raise :class:`InputError` naming every problem found.
+
+    A JSON plan takes a fast path (C parsing, positions found only when a finding needs one);
+    if anything is wrong with it, it is read again the slow way, which locates every problem.
+    """
+    if path.suffix.lower() == ".json":
+        fast = _load_json_fast(path, display or str(path))
+        if fast is not None:
+            return fast
     doc = load_file(path, display=display)
     return validate_document(doc)
+
+
+def _load_json_fast(path: Path, name: str) -> LoadedPlan | None:
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            return None
+        text = path.read_bytes().decode("utf-8")
+        data = parse_json(text.removeprefix("\ufeff"))
+        if not isinstance(data, dict):
+            return None
+        plan = Plan.model_validate(data)
+    except (OSError, ValueError):  # ValidationError is a ValueError: say where, the slow way
+        return None
+    source = JsonSourceMap(name, text.removeprefix("\ufeff"))
+    problems = sorted(check_references(plan, source), key=_order)
+    if problems:
+        raise InputError(problems)
+    return LoadedPlan(plan, source)
 
 
 def validate_document(doc: Document) -> LoadedPlan:
@@ -243,6 +277,8 @@ def _walk(loc: PathKey, root: type[BaseModel], tags: dict[str, type[BaseModel]])
             if isinstance(cls, tuple) and cls[0] == "dict":  # any key leads to the value type
                 nxt.extend(cls[1])
             elif _is_model(cls):
+                if not cls.__pydantic_complete__:  # built lazily (defer_build): resolve now
+                    cls.model_rebuild()
                 for name, info in cls.model_fields.items():
                     if part in (name, info.alias):
                         nxt.extend(_unwrap(info.annotation))

@@ -4,28 +4,40 @@ checked against, and the fast path for bulk work."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from ..facts import Fact
-from ..rulebook.compiler import OPERATORS, And, Cmp, CompiledRule, Const, Or, Pred
+from ..rulebook.compiler import OPERATORS, And, Cmp, CompiledRule, Const, Pred
 from .base import EngineResult, Hit, by_entity
 
 
 def holds(pred: Pred, values: Mapping[str, Any]) -> bool:
     """Whether ``pred`` holds for a fact's values. A comparison on a missing field is false."""
+    return predicate(pred)(values)
+
+
+Test = Callable[[Mapping[str, Any]], bool]
+
+
+@lru_cache(maxsize=4096)
+def predicate(pred: Pred) -> Test:
+    """``pred`` as a function of a fact's values, built once (closures, not a tree walk)."""
     if isinstance(pred, Cmp):
+        field, value = pred.field, pred.value
         if pred.op == "exists":
-            return (pred.field in values) is bool(pred.value)
-        if pred.field not in values:
-            return False
-        return bool(OPERATORS[pred.op](values[pred.field], pred.value))
+            want = bool(value)
+            return lambda v: (field in v) is want
+        compare = OPERATORS[pred.op]
+        return lambda v: field in v and bool(compare(v[field], value))
+    if isinstance(pred, Const):
+        result = pred.value
+        return lambda v: result
+    parts = tuple(predicate(p) for p in pred.items)
     if isinstance(pred, And):
-        return all(holds(p, values) for p in pred.items)
-    if isinstance(pred, Or):
-        return any(holds(p, values) for p in pred.items)
-    assert isinstance(pred, Const)
-    return pred.value
+        return lambda v: all(t(v) for t in parts)
+    return lambda v: any(t(v) for t in parts)
 
 
 def unpaired(rule: CompiledRule, facts: Sequence[Fact]) -> list[Fact]:
@@ -62,7 +74,8 @@ class PythonEngine:
                 if rule.kind == "pairing":
                     found = unpaired(rule, subjects)
                 else:
-                    found = [f for f in subjects if holds(rule.violation, f.values)]
+                    test = predicate(rule.violation)
+                    found = [f for f in subjects if test(f.values)]
             except Exception as exc:  # a failing rule is an error result, never a pass
                 result.errors[rule.id] = f"{type(exc).__name__}: {exc}"
                 continue

@@ -17,15 +17,17 @@ class Coded(StrEnum):
 
     @classmethod
     def lookup(cls) -> dict[str, Coded]:
-        table: dict[str, Coded] | None = cls.__dict__.get("_lookup_cache")
+        """Codes and labels by their folded form. Labels are written in simplified characters
+        (a test checks it), so building the table needs no script conversion."""
+        table = _LOOKUP.get(cls)
         if table is None:
             table = {}
             for member in cls:
-                table[fold(member.value)] = member
-                table[fold(member.value.replace("_", " "))] = member
+                table[member.value] = member
+                table[member.value.replace("_", " ")] = member
                 for label in _LABELS[cls][member.value]:
-                    table[fold(label)] = member
-            type.__setattr__(cls, "_lookup_cache", table)
+                    table[label.casefold()] = member
+            _LOOKUP[cls] = table
         return table
 
     @classmethod
@@ -33,7 +35,9 @@ class Coded(StrEnum):
         """Map a code or label to a member; leave anything else for pydantic to reject."""
         if isinstance(value, cls) or not isinstance(value, str):
             return value
-        return cls.lookup().get(fold(value), value)
+        table = cls.lookup()
+        member = table.get(value)  # the common case: a code or label written as listed
+        return member if member is not None else table.get(fold(value), value)
 
     @classmethod
     def choices(cls) -> str:
@@ -47,6 +51,7 @@ class Coded(StrEnum):
 
 
 _LABELS: dict[type[Coded], dict[str, tuple[str, ...]]] = {}
+_LOOKUP: dict[type[Coded], dict[str, Coded]] = {}
 
 
 def _labelled(cls: type[Coded], labels: dict[str, tuple[str, ...]]) -> type[Coded]:

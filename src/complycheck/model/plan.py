@@ -81,7 +81,7 @@ Reason = Annotated[StrictStr, Field(min_length=1, max_length=2000)]
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Jurisdiction(Model):

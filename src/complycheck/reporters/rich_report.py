@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from rich.console import Console, RenderableType
+from rich.console import Console
 from rich.text import Text as RichText
 from rich.theme import Theme
 
@@ -80,7 +80,7 @@ class Whole:
         self.text = text
 
 
-Line = RenderableType | Whole
+Line = RichText | Whole
 
 
 def severity_label(sev: Severity, lang: Lang) -> RichText:
@@ -186,7 +186,7 @@ def _errors(problems: tuple[Problem, ...], lang: Lang) -> list[Line]:
     return [RichText(w("input_errors", lang) + ":", style="sev.error"), *lines]
 
 
-def _summary(report: Report, lang: Lang) -> RenderableType:
+def _summary(report: Report, lang: Lang) -> RichText:
     counts = report.counts()
     text = RichText.assemble(
         (w("summary", lang) + colon(lang), "bold"),
@@ -211,6 +211,10 @@ def render_rich(report: Report, console: Console, lang: Lang) -> None:
     if report.input_errors:
         lines.extend(_errors(report.input_errors, lang))
     lines.append(_summary(report, lang))
+    if not console.is_terminal:  # a file or a pipe: nothing wraps, so print it in one piece
+        text = RichText("\n").join(line.text if isinstance(line, Whole) else line for line in lines)
+        console.print(text, soft_wrap=True)
+        return
     for line in lines:
         if isinstance(line, Whole):
             console.print(line.text, soft_wrap=True)

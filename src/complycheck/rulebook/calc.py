@@ -12,8 +12,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..i18n import fold
-from ..i18n import Text
+from ..i18n import Text, fold
 from .spec import Calc, FieldRef, ParamRef, Phrases, ValueRef
 
 
@@ -79,8 +78,9 @@ def evaluate(
     return "、".join(str(x) for x in value)  # join
 
 
-def _phrases(raw: Phrases, fields: Mapping[str, Any], params: Mapping[str, Any],
-             values: Mapping[str, Any]) -> Text:
+def _phrases(
+    raw: Phrases, fields: Mapping[str, Any], params: Mapping[str, Any], values: Mapping[str, Any]
+) -> Text:
     said: list[tuple[str, str]] = []
     for item in raw.items:
         n = evaluate(item.of, fields, params, values)

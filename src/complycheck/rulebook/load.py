@@ -16,8 +16,9 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..errors import InputError, Problem, RulebookError
-from ..source import SourceMap, load_file
+from ..source import Document, LazySourceMap, SourceMap, load_file, load_yaml_fast
 from ..validate import pydantic_problems
+from .cache import ParsedFiles
 from .compiler import CompiledRule, compile_rule, resolve
 from .packs import Pack, PackBook, check_packs, load_pack
 from .spec import All, AnyOf, Compare, Not, RuleSpec
@@ -73,7 +74,14 @@ def builtin_rules_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "rules"
 
 
-def load_rule(path: Path) -> LoadedRule:
+def load_rule(path: Path, parsed: ParsedFiles | None = None) -> LoadedRule:
+    doc = _fast(path, parsed)
+    if doc is not None:
+        try:
+            spec = RuleSpec.model_validate(doc.data)
+            return LoadedRule(spec, doc.source, compile_rule(spec, doc.source))
+        except (ValidationError, RulebookError):
+            pass  # read it again the exact way, to say where the problem is
     try:
         doc = load_file(path)
     except InputError as exc:
@@ -87,6 +95,18 @@ def load_rule(path: Path) -> LoadedRule:
     except ValidationError as exc:
         raise RulebookError(list(pydantic_problems(exc, doc.source, RuleSpec, _TAGS))) from None
     return LoadedRule(spec, doc.source, compile_rule(spec, doc.source))
+
+
+def _fast(path: Path, parsed: ParsedFiles | None) -> Document | None:
+    """The file's data from the cache, else read with the fast loader (and cached)."""
+    data = parsed.get(path) if parsed else None
+    if data is not None:
+        text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
+        return Document(data, LazySourceMap(str(path), text, "yaml"), "yaml")
+    doc = load_yaml_fast(path)
+    if doc is not None and parsed is not None:
+        parsed.put(path, doc.data)
+    return doc
 
 
 def rule_files(folder: Path) -> list[Path]:
@@ -111,15 +131,17 @@ def load_rulebook(extra: Sequence[Path] = (), *, builtin: bool = True) -> Rulebo
     loaded: dict[str, LoadedRule] = {}
     problems: list[Problem] = []
     packs: list[Pack] = []
-    for n, folder in enumerate(folders):
-        for path in pack_files(folder):
+    listing = [(n, pack_files(f), rule_files(f)) for n, f in enumerate(folders)]
+    parsed = ParsedFiles([p for _, ps, rs in listing for p in (*ps, *rs)])
+    for n, pack_paths, rule_paths in listing:
+        for path in pack_paths:
             try:
-                packs.append(load_pack(path, builtin=builtin and n == 0))
+                packs.append(load_pack(path, builtin=builtin and n == 0, fast=_fast(path, parsed)))
             except RulebookError as exc:
                 problems.extend(exc.problems)
-        for path in rule_files(folder):
+        for path in rule_paths:
             try:
-                rule = load_rule(path)
+                rule = load_rule(path, parsed)
             except RulebookError as exc:
                 problems.extend(exc.problems)
                 continue
@@ -136,6 +158,7 @@ def load_rulebook(extra: Sequence[Path] = (), *, builtin: bool = True) -> Rulebo
             loaded[rule.spec.id] = rule
     if problems:
         raise RulebookError(problems)
+    parsed.save()
     check_packs(packs, set(loaded), {k: set(r.spec.params) for k, r in loaded.items()})
     return Rulebook(tuple(loaded[k] for k in sorted(loaded, key=_id_order)), PackBook(packs))
 

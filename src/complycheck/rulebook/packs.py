@@ -18,7 +18,7 @@ from pydantic import Field, StrictBool, ValidationError
 
 from ..errors import InputError, Problem, RulebookError
 from ..i18n import Text, fold
-from ..source import SourceMap, load_file
+from ..source import Document, SourceMap, load_file
 from ..validate import pydantic_problems
 from .spec import NAME, RULE_ID, Dated, Spec, Value
 
@@ -54,7 +54,13 @@ class Pack:
         return not self.spec.regions or bool(places & {fold(r) for r in self.spec.regions})
 
 
-def load_pack(path: Path, *, builtin: bool) -> Pack:
+def load_pack(path: Path, *, builtin: bool, fast: Document | None = None) -> Pack:
+    """Load a pack; ``fast`` is the file already read the fast way, used when it is valid."""
+    if fast is not None and isinstance(fast.data, dict):
+        try:
+            return Pack(PackSpec.model_validate(fast.data), fast.source, builtin)
+        except ValidationError:
+            pass  # read it again the exact way, to say where the problem is
     try:
         doc = load_file(path)
     except InputError as exc:

@@ -38,7 +38,9 @@ PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 
 
 class Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, strict=True, populate_by_name=True, defer_build=True
+    )
 
 
 class ParamRef(Spec):
@@ -301,12 +303,3 @@ class RuleSpec(Spec):
             if self.require is not None:
                 raise ValueError("a pairing rule has no 'require'")
         return self
-
-
-Phrase.model_rebuild()
-Phrases.model_rebuild()
-Calc.model_rebuild()
-All.model_rebuild()
-AnyOf.model_rebuild()
-Not.model_rebuild()
-RuleSpec.model_rebuild()
