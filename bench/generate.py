@@ -21,9 +21,14 @@ from pathlib import Path
 from typing import Any
 
 STANDARD = [
-    ("党政综合办", "office"), ("经济发展办", "office"), ("社会事务办", "office"),
-    ("规划建设办", "office"), ("综合行政执法办", "office"), ("退役军人服务保障工作站", "station"),
-    ("党群服务中心", "centre"), ("综合便民服务中心", "centre"),
+    ("党政综合办", "office"),
+    ("经济发展办", "office"),
+    ("社会事务办", "office"),
+    ("规划建设办", "office"),
+    ("综合行政执法办", "office"),
+    ("退役军人服务保障工作站", "station"),
+    ("党群服务中心", "centre"),
+    ("综合便民服务中心", "centre"),
 ]
 
 # How often each planted violation occurs (per entity of its kind).
@@ -81,8 +86,12 @@ def county(index: int, seed: int = 2024, shape: Shape | None = None) -> Generate
         posts = rnd.randint(2, 5)
         leaders = posts + 1 if hit("R40") else rnd.randint(1, posts)
         unit: dict[str, Any] = {
-            "id": f"u{i}", "name": f"{name}单位{i}", "kind": kind, "change": "kept",
-            "quotas_before": {typ: quota}, "quotas_after": {typ: quota},
+            "id": f"u{i}",
+            "name": f"{name}单位{i}",
+            "kind": kind,
+            "change": "kept",
+            "quotas_before": {typ: quota},
+            "quotas_after": {typ: quota},
             "actual_staff": {typ: actual},
             "leadership_posts": {"approved_before": posts, "approved": posts, "actual": leaders},
         }
@@ -94,8 +103,13 @@ def county(index: int, seed: int = 2024, shape: Shape | None = None) -> Generate
     for j in range(n_abolished):
         kind = "organ" if j % 2 else "public_institution"
         typ = "administrative" if kind == "organ" else "public_institution"
-        unit = {"id": f"a{j}", "name": f"{name}撤销单位{j}", "kind": kind, "change": "abolished",
-                "quotas_before": {typ: 40}}
+        unit = {
+            "id": f"a{j}",
+            "name": f"{name}撤销单位{j}",
+            "kind": kind,
+            "change": "abolished",
+            "quotas_before": {typ: 40},
+        }
         if kind == "public_institution":
             unit["pi_category"] = "public_welfare_2"
         units.append(unit)
@@ -105,8 +119,13 @@ def county(index: int, seed: int = 2024, shape: Shape | None = None) -> Generate
         quota = rnd.randint(12, 30)
         if kind == "public_institution" and hit("R16"):
             quota = rnd.randint(3, 9)
-        unit = {"id": f"n{k}", "name": f"{name}新设单位{k}", "kind": kind, "change": "new",
-                "quotas_after": {typ: quota}}
+        unit = {
+            "id": f"n{k}",
+            "name": f"{name}新设单位{k}",
+            "kind": kind,
+            "change": "new",
+            "quotas_after": {typ: quota},
+        }
         if kind == "public_institution":
             unit["pi_category"] = "public_welfare_1"
         units.append(unit)
@@ -115,27 +134,39 @@ def county(index: int, seed: int = 2024, shape: Shape | None = None) -> Generate
     for t in range(shape.townships):
         agencies = []
         for a, (label, category, disposition) in enumerate(
-            [("农业综合服务站", "agriculture", "devolved"), ("司法所", "enforcement", "stationed"),
-             ("派出所", "enforcement", "stationed")]
+            [
+                ("农业综合服务站", "agriculture", "devolved"),
+                ("司法所", "enforcement", "stationed"),
+                ("派出所", "enforcement", "stationed"),
+            ]
         ):
-            agency: dict[str, Any] = {"id": f"t{t}-s{a}", "name": f"{label}{t}",
-                                      "category": category, "disposition": disposition}
+            agency: dict[str, Any] = {
+                "id": f"t{t}-s{a}",
+                "name": f"{label}{t}",
+                "category": category,
+                "disposition": disposition,
+            }
             if disposition == "stationed":
                 agency["party_relation"] = "township"
                 agency["evaluation_share"] = 0.5 if hit("R08") else rnd.choice([0.6, 0.65, 0.7])
             agencies.append(agency)
-        townships.append({
-            "id": f"t{t}", "name": f"{name}第{t}镇",
-            "institutions": [{"name": n, "type": typ} for n, typ in STANDARD],
-            "stationed_agencies": agencies,
-        })
+        townships.append(
+            {
+                "id": f"t{t}",
+                "name": f"{name}第{t}镇",
+                "institutions": [{"name": n, "type": typ} for n, typ in STANDARD],
+                "stationed_agencies": agencies,
+            }
+        )
 
     grids: list[dict[str, Any]] = []
     for g in range(shape.grids):
         households = rnd.randint(301, 420) if hit("R09") else rnd.randint(80, 300)
         grid: dict[str, Any] = {
-            "code": f"G{index:04d}-{g:05d}", "township": f"t{g % shape.townships}",
-            "households": households, "population": min(households * 3, 1000),
+            "code": f"G{index:04d}-{g:05d}",
+            "township": f"t{g % shape.townships}",
+            "households": households,
+            "population": min(households * 3, 1000),
         }
         if hit("R10"):
             grid["type"] = "party_building"
@@ -143,11 +174,20 @@ def county(index: int, seed: int = 2024, shape: Shape | None = None) -> Generate
 
     plan = {
         "plan": {
-            "id": f"SIM-{index:04d}", "title": f"{name}机构编制调整方案", "date": "2024-06-01",
-            "jurisdiction": {"name": name, "level": "county", "class": "medium",
-                             "province": "山西省", "city": "太原市"},
+            "id": f"SIM-{index:04d}",
+            "title": f"{name}机构编制调整方案",
+            "date": "2024-06-01",
+            "jurisdiction": {
+                "name": name,
+                "level": "county",
+                "class": "medium",
+                "province": "山西省",
+                "city": "太原市",
+            },
         },
-        "units": units, "townships": townships, "grids": grids,
+        "units": units,
+        "townships": townships,
+        "grids": grids,
     }
     return Generated(plan, planted)
 
@@ -172,8 +212,13 @@ def write(out: Path, plans: int, seed: int = 2024, shape: Shape | None = None) -
         (out / f"plan-{i:04d}.json").write_text(dumps(generated.plan), encoding="utf-8")
         planted.update(generated.planted)
         facts += generated.facts
-    manifest = {"plans": plans, "seed": seed, "facts": facts,
-                "expected_findings": sum(planted.values()), "by_rule": dict(sorted(planted.items()))}
+    manifest = {
+        "plans": plans,
+        "seed": seed,
+        "facts": facts,
+        "expected_findings": sum(planted.values()),
+        "by_rule": dict(sorted(planted.items())),
+    }
     (out / "manifest.txt").write_text(json.dumps(manifest, ensure_ascii=False) + "\n")
     return manifest
 

@@ -21,6 +21,7 @@ from .rulebook.packs import Selection
 from .validate import LoadedPlan, load_plan
 
 PLAN_SUFFIXES = (".yaml", ".yml", ".json")
+MIN_FILES_FOR_WORKERS = 4  # below this, starting workers costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -197,18 +198,87 @@ def check_plan(
     )
 
 
+def _check_file(
+    plan_file: PlanFile, rulebook: Rulebook, engine: Engine, options: Options
+) -> PlanReport | list[Problem]:
+    try:
+        loaded = load_plan(plan_file.path, display=plan_file.display)
+        return check_plan(loaded, rulebook, engine, options)
+    except InputError as exc:
+        return exc.problems
+
+
+# A worker process's rulebook, engine and options, set once when the worker starts.
+_WORKER: tuple[Rulebook, Engine, Options] | None = None
+
+
+def _start_worker(rule_dirs: tuple[Path, ...], engine_name: str, options: Options) -> None:
+    global _WORKER
+    from .engine import EngineName, make_engine
+    from .rulebook.load import load_rulebook
+
+    _WORKER = (load_rulebook(rule_dirs), make_engine(EngineName(engine_name)), options)
+
+
+def _check_in_worker(plan_file: PlanFile) -> PlanReport | list[Problem]:
+    assert _WORKER is not None
+    return _check_file(plan_file, *_WORKER)
+
+
+def _in_workers(
+    files: list[PlanFile],
+    jobs: int,
+    rulebook: Rulebook,
+    engine: Engine,
+    options: Options,
+    rule_dirs: Sequence[Path],
+) -> list[PlanReport | list[Problem]]:
+    """Check ``files`` in ``jobs`` processes, in order. Where the platform can fork, a worker
+    starts with the parent's rulebook; elsewhere it loads its own."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _WORKER
+    if "fork" in multiprocessing.get_all_start_methods():
+        from .engine import EngineName, make_engine
+
+        _WORKER = (rulebook, make_engine(EngineName(engine.name)), options)
+        context, init, args = multiprocessing.get_context("fork"), None, ()
+    else:  # pragma: no cover - not Linux
+        context = multiprocessing.get_context("spawn")
+        init, args = _start_worker, (tuple(rule_dirs), engine.name, options)
+    chunk = max(1, min(16, len(files) // (jobs * 8)))
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=init, initargs=args) as pool:
+            return list(pool.map(_check_in_worker, files, chunksize=chunk))
+    finally:
+        _WORKER = None
+
+
 def check_paths(
-    paths: Iterable[Path], rulebook: Rulebook, engine: Engine, options: Options = Options()
+    paths: Iterable[Path],
+    rulebook: Rulebook,
+    engine: Engine,
+    options: Options = Options(),
+    *,
+    jobs: int = 1,
+    rule_dirs: Sequence[Path] = (),
 ) -> Report:
+    """Check every plan under ``paths``. With ``jobs`` > 1, plans are checked in that many
+    worker processes (each loads the rulebook from ``rule_dirs`` and builds its own engine);
+    the report is the same, in the same order."""
     paths = list(paths)
     files, problems = discover(paths)
+    if jobs > 1 and len(files) >= MIN_FILES_FOR_WORKERS:
+        results = _in_workers(files, min(jobs, len(files)), rulebook, engine, options, rule_dirs)
+    else:
+        results = [_check_file(f, rulebook, engine, options) for f in files]
     reports: list[PlanReport] = []
-    for plan_file in files:
-        try:
-            loaded = load_plan(plan_file.path, display=plan_file.display)
-            reports.append(check_plan(loaded, rulebook, engine, options))
-        except InputError as exc:
-            problems.extend(exc.problems)
+    for result in results:
+        if isinstance(result, PlanReport):
+            reports.append(result)
+        else:
+            problems.extend(result)
     if not files and not problems:
         looked = ", ".join(PLAN_SUFFIXES)
         where = ", ".join(map(str, paths))

@@ -80,6 +80,12 @@ def render(template: str, context: Mapping[str, Any]) -> str:
     return PLACEHOLDER.sub(value, template)
 
 
+_ENUM_FIELDS = {
+    entity: [(name, ftype.enum) for name, ftype in fields.items() if ftype.enum is not None]
+    for entity, fields in SCHEMA.items()
+}
+
+
 def make_finding(rule: CompiledRule, fact: Fact, plan_id: str, source: SourceMap) -> Finding:
     spec = rule.spec
     params = {name: rule.param_for(name, fact.values) for name in rule.params}
@@ -89,12 +95,12 @@ def make_finding(rule: CompiledRule, fact: Fact, plan_id: str, source: SourceMap
     for name, value in context.items():  # bilingual computed values (nonzero phrases)
         if isinstance(value, Text):
             zh[name], en[name] = value.zh, value.en
-    for name, ftype in SCHEMA[fact.entity].items():  # enumeration values as words
-        if ftype.enum is not None and name in fact.values:
+    for name, enum in _ENUM_FIELDS[fact.entity]:  # enumeration values as words
+        if name in fact.values:
             if fact.values[name] == NONE:
                 zh[name], en[name] = "未填写", "not stated"
                 continue
-            member = ftype.enum(fact.values[name])
+            member = enum(fact.values[name])
             zh[name], en[name] = member.label(Lang.ZH), member.label(Lang.EN)
     severity = Severity(spec.severity)
     if spec.in_principle and fact.justification and severity is Severity.ERROR:
@@ -113,8 +119,13 @@ def make_finding(rule: CompiledRule, fact: Fact, plan_id: str, source: SourceMap
         entity_key=fact.key,
         entity_name=fact.label,
         location=location,
-        message=Text(zh=render(spec.message.zh, zh), en=render(spec.message.en, en)),
-        remediation=Text(zh=render(spec.remediation.zh, zh), en=render(spec.remediation.en, en)),
+        # Texts built here from validated templates: constructed without validating again.
+        message=Text.model_construct(
+            zh=render(spec.message.zh, zh), en=render(spec.message.en, en)
+        ),
+        remediation=Text.model_construct(
+            zh=render(spec.remediation.zh, zh), en=render(spec.remediation.en, en)
+        ),
         values=shown,
         citation=spec.source,
         justification=fact.justification if spec.in_principle else None,

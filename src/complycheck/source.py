@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
+from json.decoder import scanstring
 from pathlib import Path
 from typing import Any
 
@@ -216,14 +217,44 @@ def load_file(path: Path, *, display: str | None = None, max_bytes: int = MAX_BY
 
 # --- JSON: fast parsing, positions found only when asked for --------------------------------
 
-# One match per bracket: the gap before it (other characters, and strings that are not the key
-# of an opened container) is skipped inside the regex, at C speed. Possessive quantifiers keep
-# the scan linear.
-_STRING = r'"[^"\\]*+(?:\\.[^"\\]*+)*+"'
-_BRACKET = re.compile(
-    rf'(?:[^"{{}}\[\]]++|{_STRING}(?!\s*:\s*[{{\[]))*+'
-    r'(?:"([^"\\]*+(?:\\.[^"\\]*+)*+)"\s*:\s*([{\[])|([{\[])|[}\]])'
-)
+_SPACE = re.compile(r"[ \t\r\n]*")
+_DECODER = json.JSONDecoder()
+# Containers whose items hold entities of their own (a unit's functions and divisions, a
+# township's stationed agencies) are entered; any other value is skipped whole, in C.
+_ENTER = {"units", "townships"}
+
+
+def _skip_space(text: str, pos: int) -> int:
+    match = _SPACE.match(text, pos)
+    return match.end() if match else pos
+
+
+def _walk_json(text: str, pos: int, path: PathKey, offsets: dict[PathKey, int]) -> int:
+    """Record where the value at ``pos`` (and the entities inside it) start; return its end."""
+    offsets[path] = pos
+    char = text[pos] if pos < len(text) else ""
+    depth = len(path)
+    enter = char == "{" and (depth == 0 or (depth == 2 and path[0] in _ENTER))
+    enter = enter or (char == "[" and (depth == 1 or depth == 3))
+    if not enter:
+        return int(_DECODER.raw_decode(text, pos)[1])
+    closing = "}" if char == "{" else "]"
+    pos = _skip_space(text, pos + 1)
+    index = 0
+    while text[pos] != closing:
+        if char == "{":
+            key, pos = scanstring(text, pos + 1)
+            pos = _skip_space(text, _skip_space(text, pos) + 1)  # past the colon
+            pos = _walk_json(text, pos, (*path, key), offsets)
+        else:
+            pos = _walk_json(text, pos, (*path, index), offsets)
+            index += 1
+        pos = _skip_space(text, pos)
+        if text[pos] == ",":
+            pos = _skip_space(text, pos + 1)
+    return pos + 1
+
+
 _NEWLINE = re.compile("\n")
 
 
@@ -247,9 +278,8 @@ def parse_json(text: str) -> Any:
 class JsonSourceMap(SourceMap):
     """Positions of the containers (objects and arrays) of a JSON text, indexed on first use.
 
-    One scan finds where each object and array starts (items of arrays of scalars are not
-    counted; the plan format has no array that mixes scalars and containers); a scalar is
-    located by its container. Errors are never located with this map: a file with an error is
+    One walk over the levels that hold entities records where each starts; everything else is
+    skipped by the C decoder. A value deeper than an entity is located by its entity. Errors are never located with this map: a file with an error is
     read again with :func:`load_text`, which locates every value.
     """
 
@@ -275,25 +305,7 @@ class JsonSourceMap(SourceMap):
 
     def _index(self) -> dict[PathKey, int]:
         offsets: dict[PathKey, int] = {}
-        # Each frame: [path, next item index, is an array]
-        stack: list[list[Any]] = []
-        for m in _BRACKET.finditer(self._text):
-            key, keyed, opener = m.group(1, 2, 3)
-            if keyed is not None:  # "key": { or "key": [
-                name = json.loads(f'"{key}"') if "\\" in key else key
-                path: PathKey = (*stack[-1][0], name) if stack else (name,)
-                offsets[path] = m.start(2)
-                stack.append([path, 0, keyed == "["])
-            elif opener is not None:  # a top-level container, or an item of an array
-                if stack and stack[-1][2]:
-                    path = (*stack[-1][0], stack[-1][1])
-                    stack[-1][1] += 1
-                else:
-                    path = ()
-                offsets[path] = m.start(3)
-                stack.append([path, 0, opener == "["])
-            elif stack:
-                stack.pop()
+        _walk_json(self._text, _skip_space(self._text, 0), (), offsets)
         return offsets
 
 

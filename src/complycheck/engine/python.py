@@ -34,10 +34,19 @@ def predicate(pred: Pred) -> Test:
     if isinstance(pred, Const):
         result = pred.value
         return lambda v: result
-    parts = tuple(predicate(p) for p in pred.items)
-    if isinstance(pred, And):
-        return lambda v: all(t(v) for t in parts)
-    return lambda v: any(t(v) for t in parts)
+    parts = [predicate(p) for p in pred.items]
+    test = parts[-1]
+    for part in reversed(parts[:-1]):  # a chain of two-way tests: no generator per fact
+        test = _both(part, test) if isinstance(pred, And) else _either(part, test)
+    return test
+
+
+def _both(first: Test, second: Test) -> Test:
+    return lambda v: first(v) and second(v)
+
+
+def _either(first: Test, second: Test) -> Test:
+    return lambda v: first(v) or second(v)
 
 
 def unpaired(rule: CompiledRule, facts: Sequence[Fact]) -> list[Fact]:

@@ -203,10 +203,11 @@ def _summary(report: Report, lang: Lang) -> RichText:
     return text
 
 
-def render_rich(report: Report, console: Console, lang: Lang) -> None:
-    """Print ``report`` to ``console``. All user text goes in as Text, never as markup."""
+def render_rich(report: Report, console: Console, lang: Lang, *, quiet: bool = False) -> None:
+    """Print ``report`` to ``console``; ``quiet``: only input errors and the summary. All user
+    text goes in as Text, never as markup."""
     lines: list[Line] = []
-    for plan in report.plans:
+    for plan in [] if quiet else report.plans:
         lines.extend(_plan(plan, lang))
     if report.input_errors:
         lines.extend(_errors(report.input_errors, lang))
