@@ -243,13 +243,17 @@ def _in_workers(
         from .engine import EngineName, make_engine
 
         _WORKER = (rulebook, make_engine(EngineName(engine.name)), options)
-        context, init, args = multiprocessing.get_context("fork"), None, ()
+        pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
     else:  # pragma: no cover - not Linux
-        context = multiprocessing.get_context("spawn")
-        init, args = _start_worker, (tuple(rule_dirs), engine.name, options)
+        pool = ProcessPoolExecutor(
+            jobs,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(tuple(rule_dirs), engine.name, options),
+        )
     chunk = max(1, min(16, len(files) // (jobs * 8)))
     try:
-        with ProcessPoolExecutor(jobs, mp_context=context, initializer=init, initargs=args) as pool:
+        with pool:
             return list(pool.map(_check_in_worker, files, chunksize=chunk))
     finally:
         _WORKER = None

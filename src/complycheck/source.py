@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
-from json.decoder import scanstring
+from json.decoder import scanstring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
 
@@ -279,8 +279,9 @@ class JsonSourceMap(SourceMap):
     """Positions of the containers (objects and arrays) of a JSON text, indexed on first use.
 
     One walk over the levels that hold entities records where each starts; everything else is
-    skipped by the C decoder. A value deeper than an entity is located by its entity. Errors are never located with this map: a file with an error is
-    read again with :func:`load_text`, which locates every value.
+    skipped by the C decoder. A value deeper than an entity is located by its entity. Errors
+    are never located with this map: a file with an error is read again with
+    :func:`load_text`, which locates every value.
     """
 
     def __init__(self, file: str, text: str) -> None:
