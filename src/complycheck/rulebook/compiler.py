@@ -350,6 +350,7 @@ def compile_rule(
     params = {name: resolve(value, as_of) for name, value in params.items()}
     c = _Compiler(spec, source, params)
     partner: Pred | None = None
+    unconfigured: tuple[str, ...] = ()
     try:
         when = c.condition(spec.when, ("when",), False) if spec.when is not None else TRUE
         if spec.kind == "check":
@@ -361,28 +362,16 @@ def compile_rule(
             partner = c.condition(spec.partner, ("partner",), False)
         else:
             violation = when
-    except Unconfigured as missing:
-        return CompiledRule(
-            id=spec.id,
-            entity=spec.entity,
-            kind=spec.kind,
-            severity=spec.severity,
-            in_principle=spec.in_principle,
-            violation=FALSE,
-            partner=None,
-            match_on=tuple(spec.match_on),
-            fields=(),
-            params=params,
-            spec=spec,
-            unconfigured=(missing.name,),
-        )
-    for i, name in enumerate(spec.match_on):
-        c.field_type(name, ("match_on", i))
-    for name, value in params.items():
-        if isinstance(value, Table):
-            c.field_type(value.by, ("params", name, "default", "by"))
-    c.computed()
-    c.messages()
+    except Unconfigured as missing:  # the rule finds nothing until a pack sets the value
+        violation, partner, unconfigured = FALSE, None, (missing.name,)
+    else:
+        for i, name in enumerate(spec.match_on):
+            c.field_type(name, ("match_on", i))
+        for name, value in params.items():
+            if isinstance(value, Table):
+                c.field_type(value.by, ("params", name, "default", "by"))
+        c.computed()
+        c.messages()
     return CompiledRule(
         id=spec.id,
         entity=spec.entity,
@@ -392,7 +381,8 @@ def compile_rule(
         violation=violation,
         partner=partner,
         match_on=tuple(spec.match_on),
-        fields=tuple(sorted(c.used)),
+        fields=tuple(sorted(c.used)) if not unconfigured else (),
         params=params,
         spec=spec,
+        unconfigured=unconfigured,
     )

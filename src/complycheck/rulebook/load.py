@@ -15,11 +15,11 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import InputError, Problem, RulebookError
-from ..source import Document, LazySourceMap, SourceMap, load_file, load_yaml_fast
-from ..validate import pydantic_problems
+from ..errors import Problem, RulebookError
+from ..source import Document, LazySourceMap, SourceMap, load_yaml_fast
 from .cache import ParsedFiles
 from .compiler import CompiledRule, compile_rule, resolve
+from .files import read_exact
 from .packs import Pack, PackBook, check_packs, load_pack
 from .spec import All, AnyOf, Compare, Not, RuleSpec
 
@@ -82,18 +82,7 @@ def load_rule(path: Path, parsed: ParsedFiles | None = None) -> LoadedRule:
             return LoadedRule(spec, doc.source, compile_rule(spec, doc.source))
         except (ValidationError, RulebookError):
             pass  # read it again the exact way, to say where the problem is
-    try:
-        doc = load_file(path)
-    except InputError as exc:
-        raise RulebookError(exc.problems) from None
-    if not isinstance(doc.data, dict):
-        raise RulebookError(
-            [Problem(str(path), doc.source.position(()), "expected a rule mapping")]
-        )
-    try:
-        spec = RuleSpec.model_validate(doc.data)
-    except ValidationError as exc:
-        raise RulebookError(list(pydantic_problems(exc, doc.source, RuleSpec, _TAGS))) from None
+    spec, doc = read_exact(path, RuleSpec, "rule mapping", _TAGS)
     return LoadedRule(spec, doc.source, compile_rule(spec, doc.source))
 
 

@@ -16,10 +16,10 @@ from typing import Annotated, Any
 
 from pydantic import Field, StrictBool, ValidationError
 
-from ..errors import InputError, Problem, RulebookError
+from ..errors import Problem, RulebookError
 from ..i18n import Text, fold
-from ..source import Document, SourceMap, load_file
-from ..validate import pydantic_problems
+from ..source import Document, SourceMap
+from .files import read_exact
 from .spec import NAME, RULE_ID, Dated, Spec, Value
 
 PACK_ID = r"^[a-z][a-z0-9-]*$"
@@ -61,18 +61,7 @@ def load_pack(path: Path, *, builtin: bool, fast: Document | None = None) -> Pac
             return Pack(PackSpec.model_validate(fast.data), fast.source, builtin)
         except ValidationError:
             pass  # read it again the exact way, to say where the problem is
-    try:
-        doc = load_file(path)
-    except InputError as exc:
-        raise RulebookError(exc.problems) from None
-    if not isinstance(doc.data, dict):
-        raise RulebookError(
-            [Problem(str(path), doc.source.position(()), "expected a pack mapping")]
-        )
-    try:
-        spec = PackSpec.model_validate(doc.data)
-    except ValidationError as exc:
-        raise RulebookError(list(pydantic_problems(exc, doc.source, PackSpec))) from None
+    spec, doc = read_exact(path, PackSpec, "pack mapping")
     return Pack(spec, doc.source, builtin)
 
 
