@@ -442,3 +442,17 @@ def test_durable_and_python_engines_agree(data: dict[str, Any]) -> None:
     python_result = PythonEngine().evaluate(rules, facts)
     assert durable_result.errors == python_result.errors == {}
     assert durable_result.hits == python_result.hits
+
+
+def test_the_shortcut_for_units_without_divisions_gives_the_computed_values() -> None:
+    from complycheck.facts import _NO_DIVISIONS, _divisions
+    from complycheck.model.plan import Unit
+
+    unit = Unit.model_validate({"id": "u", "name": "甲", "kind": "organ", "change": "kept",
+                                "quotas_after": {"administrative": 1}})
+    merged = Unit.model_validate({"id": "m", "name": "乙", "kind": "organ", "change": "kept",
+                                  "quotas_after": {"administrative": 1},
+                                  "divisions": [{"id": "d", "name": "科", "type": "general",
+                                                 "change": "abolished"}]})
+    assert _divisions(merged, []) == _NO_DIVISIONS  # computed the long way: the same values
+    assert _divisions(unit, []) is _NO_DIVISIONS

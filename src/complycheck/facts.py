@@ -413,8 +413,28 @@ def _staffing(unit: Unit) -> dict[str, Any]:
     return out
 
 
+_NO_DIVISIONS: dict[str, Any] = {
+    "division_count": 0,
+    "general_division_count": 0,
+    "business_division_count": 0,
+    "general_quota_after": 0,
+    "business_quota_after": 0,
+    "pred_general_division_count": 0,
+    "pred_business_division_count": 0,
+    "pred_max_general_divisions": 0,
+    "pred_general_quota": 0,
+    "pred_business_quota": 0,
+    "general_division_excess": 0,
+    "business_division_ratio": None,
+    "general_quota_ratio": None,
+    "business_quota_ratio": None,
+}
+
+
 def _divisions(unit: Unit, preds: list[Unit]) -> dict[str, Any]:
     """Internal divisions after the plan, against those of the unit's predecessors."""
+    if not unit.divisions and not preds:
+        return _NO_DIVISIONS  # most units: nothing to count (the same values, computed once)
     kept = [d for d in unit.divisions if d.change is not Change.ABOLISHED]
     general = [d for d in kept if d.type is DivisionType.GENERAL]
     business = [d for d in kept if d.type is DivisionType.BUSINESS]
