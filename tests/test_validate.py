@@ -224,3 +224,33 @@ def test_enumeration_labels_are_written_in_simplified_characters() -> None:
             for label in enums._LABELS[cls][member.value]:
                 assert fold(label) == label.casefold(), (cls.__name__, label)
             assert cls.parse(member.value.upper()) is member
+
+
+@pytest.mark.parametrize(
+    ("date", "expected"),
+    [
+        ("2024-02-30", "plan.yaml:4:9: '2024-02-30' is not a valid value: day is out of range"),
+        ('"2024-02-30"', "at plan.date expected a date (YYYY-MM-DD), got '2024-02-30' (text)"),
+        ('"20240301"', "at plan.date expected a date (YYYY-MM-DD), got '20240301' (text)"),
+        ('"2024-W10-1"', "at plan.date expected a date (YYYY-MM-DD)"),
+    ],
+)
+def test_impossible_and_non_iso_dates(
+    write: Callable[..., Path], date: str, expected: str
+) -> None:
+    (message,) = errors(write, "", TAIYUAN_HEADER.replace("2024-03-01", date))
+    assert expected in message
+
+
+def test_a_division_is_not_its_own_predecessor(write: Callable[..., Path]) -> None:
+    (message,) = errors(write, """\
+units:
+  - id: c
+    name: 丙
+    kind: organ
+    change: kept
+    quotas_after: {administrative: 3}
+    divisions:
+      - {id: d1, name: 综合科, type: general, predecessors: [d1]}
+""")
+    assert message.endswith("a division cannot be its own predecessor")

@@ -73,10 +73,8 @@ def _places(plan: Plan) -> set[str]:
 def select_packs(loaded: LoadedPlan, rulebook: Rulebook, options: Options) -> Selection:
     """``--pack`` if given, else the plan's ``packs`` field, else the packs of its jurisdiction."""
     book = rulebook.packs
-    if options.packs:
-        return Selection(tuple(book.closure(options.packs)), explicit=True)
     named = loaded.plan.plan.packs
-    if named is not None:
+    if named is not None:  # an unknown pack in the plan is an error, even under --pack
         unknown = [(i, p) for i, p in enumerate(named) if p not in book.packs]
         if unknown:
             known = ", ".join(sorted(book.packs))
@@ -91,6 +89,9 @@ def select_packs(loaded: LoadedPlan, rulebook: Rulebook, options: Options) -> Se
                     for i, p in unknown
                 ]
             )
+    if options.packs:
+        return Selection(tuple(book.closure(options.packs)), explicit=True)
+    if named is not None:
         return Selection(tuple(book.closure(named)), explicit=True)
     return Selection(tuple(book.closure(book.auto(_places(loaded.plan)))), explicit=False)
 
@@ -101,6 +102,12 @@ def _skip(
     """Why ``rule`` does not apply to ``plan``, or None when it does."""
     spec = rule.spec
     holders = rulebook.packs.containing(spec.id)
+    if holders and spec.id not in selection.rules() and selection.explicit:
+        chosen = ", ".join(selection.ids) or "-"
+        return SkippedRule(
+            spec.id,
+            Text(zh=f"不在所选政策包（{chosen}）中", en=f"not in the packs chosen ({chosen})"),
+        )
     if holders and spec.id not in selection.rules():
         names = "、".join(
             f"{p.id}" + (f"（{'、'.join(p.spec.regions)}）" if p.spec.regions else "")

@@ -95,6 +95,9 @@ def make_finding(rule: CompiledRule, fact: Fact, plan_id: str, source: SourceMap
     for name, value in context.items():  # bilingual computed values (nonzero phrases)
         if isinstance(value, Text):
             zh[name], en[name] = value.zh, value.en
+    for name, value in context.items():  # yes/no in words
+        if isinstance(value, bool):
+            zh[name], en[name] = ("是" if value else "否"), ("yes" if value else "no")
     for name, enum in _ENUM_FIELDS[fact.entity]:  # enumeration values as words
         if name in fact.values:
             if fact.values[name] == NONE:

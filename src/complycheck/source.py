@@ -161,7 +161,10 @@ class _Builder:
                 f"unsupported tag {node.tag!r}; only plain strings, numbers, "
                 "booleans, dates and null are allowed",
             )
-        value = yaml.SafeLoader.yaml_constructors[node.tag](self.constructor, node)
+        try:
+            value = yaml.SafeLoader.yaml_constructors[node.tag](self.constructor, node)
+        except (ValueError, OverflowError) as exc:  # 2024-02-30, or a number out of range
+            raise self.fail(node, f"{node.value!r} is not a valid value: {exc}") from None
         if isinstance(value, dt.datetime):
             raise self.fail(node, "expected a date (YYYY-MM-DD), not a date and time")
         return value

@@ -365,7 +365,9 @@ def check_references(plan: Plan, source: SourceMap) -> Iterator[Problem]:
             for k, pred in enumerate(division.predecessors):
                 path: PathKey = ("units", i, "divisions", j, "predecessors", k)
                 owner = division_unit.get(pred)
-                if owner is None:
+                if pred == division.id:
+                    yield at(path, "a division cannot be its own predecessor")
+                elif owner is None:
                     yield at(path, f"predecessor division {pred!r} is not in this plan")
                 elif owner not in unit.predecessors and owner != unit.id:
                     yield at(

@@ -10,6 +10,7 @@ or a Chinese label in either script. ``docs/plan-format.md`` documents the forma
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
 from pydantic import (
@@ -63,8 +64,12 @@ def _share(value: Any) -> Any:
     return value
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _date(value: Any) -> Any:
-    if isinstance(value, str):
+    """Read ``"2024-03-01"`` as a date; any other text is left for pydantic to reject."""
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
         try:
             return dt.date.fromisoformat(value.strip())
         except ValueError:

@@ -47,6 +47,7 @@ WORDS = {
     "packs": {"zh": "适用政策包", "en": "Policy packs"},
     "as_of": {"zh": "依据日期", "en": "as of"},
     "compares": {"zh": "对照参考（非违规）", "en": "How this plan compares (not violations)"},
+    "comparisons": {"zh": "项对照参考", "en": "comparison(s)"},
 }
 
 
@@ -197,6 +198,9 @@ def _summary(report: Report, lang: Lang) -> RichText:
             text.append(", ")
         text.append(f"{counts.get(sev, 0)} ")
         text.append_text(severity_label(sev, lang))
+    comparisons = sum(len(p.comparisons) for p in report.plans)
+    if comparisons:
+        text.append(f", {comparisons} {w('comparisons', lang)}")
     if report.input_errors:
         text.append(f", {len(report.input_errors)} {w('input_errors', lang)}", style="sev.error")
     text.append(f"  ({w('engine', lang)}: {report.engine})", style="muted")
