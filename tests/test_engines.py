@@ -448,11 +448,24 @@ def test_the_shortcut_for_units_without_divisions_gives_the_computed_values() ->
     from complycheck.facts import _NO_DIVISIONS, _divisions
     from complycheck.model.plan import Unit
 
-    unit = Unit.model_validate({"id": "u", "name": "甲", "kind": "organ", "change": "kept",
-                                "quotas_after": {"administrative": 1}})
-    merged = Unit.model_validate({"id": "m", "name": "乙", "kind": "organ", "change": "kept",
-                                  "quotas_after": {"administrative": 1},
-                                  "divisions": [{"id": "d", "name": "科", "type": "general",
-                                                 "change": "abolished"}]})
+    unit = Unit.model_validate(
+        {
+            "id": "u",
+            "name": "甲",
+            "kind": "organ",
+            "change": "kept",
+            "quotas_after": {"administrative": 1},
+        }
+    )
+    merged = Unit.model_validate(
+        {
+            "id": "m",
+            "name": "乙",
+            "kind": "organ",
+            "change": "kept",
+            "quotas_after": {"administrative": 1},
+            "divisions": [{"id": "d", "name": "科", "type": "general", "change": "abolished"}],
+        }
+    )
     assert _divisions(merged, []) == _NO_DIVISIONS  # computed the long way: the same values
     assert _divisions(unit, []) is _NO_DIVISIONS

@@ -235,15 +235,15 @@ def test_enumeration_labels_are_written_in_simplified_characters() -> None:
         ('"2024-W10-1"', "at plan.date expected a date (YYYY-MM-DD)"),
     ],
 )
-def test_impossible_and_non_iso_dates(
-    write: Callable[..., Path], date: str, expected: str
-) -> None:
+def test_impossible_and_non_iso_dates(write: Callable[..., Path], date: str, expected: str) -> None:
     (message,) = errors(write, "", TAIYUAN_HEADER.replace("2024-03-01", date))
     assert expected in message
 
 
 def test_a_division_is_not_its_own_predecessor(write: Callable[..., Path]) -> None:
-    (message,) = errors(write, """\
+    (message,) = errors(
+        write,
+        """\
 units:
   - id: c
     name: 丙
@@ -252,5 +252,6 @@ units:
     quotas_after: {administrative: 3}
     divisions:
       - {id: d1, name: 综合科, type: general, predecessors: [d1]}
-""")
+""",
+    )
     assert message.endswith("a division cannot be its own predecessor")
