@@ -255,3 +255,12 @@ units:
 """,
     )
     assert message.endswith("a division cannot be its own predecessor")
+
+
+def test_the_readme_plan_example_is_valid(write: Callable[..., Path]) -> None:
+    from .conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    snippet = readme.split("## The plan format, in brief", 1)[1].split("```yaml", 1)[1]
+    path = write(snippet.split("```", 1)[0])
+    assert load_plan(path).plan.plan.id == "ty-xd-2024-01"
