@@ -110,11 +110,15 @@ def _skip(
         )
     if holders and spec.id not in selection.rules():
         names = "、".join(
-            f"{p.id}" + (f"（{'、'.join(p.spec.regions)}）" if p.spec.regions else "")
+            p.id
+            + (f"（{'、'.join(p.spec.regions)}）" if p.spec.regions else "")
+            + ("（须点名启用）" if not p.spec.auto else "")
             for p in holders
         )
         names_en = ", ".join(
-            f"{p.id}" + (f" ({', '.join(p.spec.regions)})" if p.spec.regions else "")
+            p.id
+            + (f" ({', '.join(p.spec.regions)})" if p.spec.regions else "")
+            + (" (opt-in: --pack or plan.packs)" if not p.spec.auto else "")
             for p in holders
         )
         return SkippedRule(

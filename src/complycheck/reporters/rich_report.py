@@ -172,11 +172,13 @@ def _plan(plan: PlanReport, lang: Lang) -> list[Line]:
             (w("applied", lang) + colon(lang), "muted"), ", ".join(plan.applied) or "-"
         )
     )
+    by_reason: dict[str, list[str]] = defaultdict(list)  # rules skipped for the same reason
     for skip in plan.skipped:
+        by_reason[skip.reason.get(lang)].append(skip.rule_id)
+    for reason, rule_ids in by_reason.items():
         parts.append(
             RichText.assemble(
-                (w("skipped", lang) + colon(lang), "muted"),
-                f"{skip.rule_id} ({skip.reason.get(lang)})",
+                (w("skipped", lang) + colon(lang), "muted"), f"{', '.join(rule_ids)} ({reason})"
             )
         )
     return parts
