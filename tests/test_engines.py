@@ -469,3 +469,16 @@ def test_the_shortcut_for_units_without_divisions_gives_the_computed_values() ->
     )
     assert _divisions(merged, []) == _NO_DIVISIONS  # computed the long way: the same values
     assert _divisions(unit, []) is _NO_DIVISIONS
+
+
+def test_auto_uses_durable_for_typical_plans_and_python_for_large_ones(rulebook: Rulebook) -> None:
+    from complycheck.engine import AUTO_DURABLE_LIMIT, AutoEngine
+
+    engine = AutoEngine()
+    rules = [r.compiled for r in rulebook.rules]
+    small = build_facts(grid_plan([400] * 10))
+    large = build_facts(grid_plan([400] * (AUTO_DURABLE_LIMIT + 1)))
+    assert len(engine.evaluate(rules, small).hits) == 10
+    assert engine._durable is not None and engine._python is None
+    assert len(engine.evaluate(rules, large).hits) == AUTO_DURABLE_LIMIT + 1
+    assert engine._python is not None
