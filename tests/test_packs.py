@@ -244,3 +244,28 @@ def test_the_readme_pack_example_works(tmp_path: Path) -> None:
     rulebook = load_rulebook([tmp_path / "my-rules"])
     report = run(CASES / "R23" / "violating-over-limit" / "plan.yaml", rulebook)
     assert "my-limits" in report.packs and "R23" in report.applied
+
+
+def test_a_pack_parameter_of_the_wrong_type_is_a_rulebook_error_naming_the_pack(
+    book: Path,
+) -> None:
+    write(
+        book,
+        "packs/x.yaml",
+        """\
+        id: x
+        title: {zh: a, en: a}
+        description: {zh: a, en: a}
+        params:
+          R16:
+            min_quota:
+              - {until: 2020-01-01, value: 5}
+              - {from: 2020-01-01, value: ten}
+    """,
+    )
+    with pytest.raises(RulebookError) as info:
+        load_rulebook([book], builtin=False)
+    message = str(info.value).replace(str(book / "packs") + "/", "")
+    assert (
+        message == "x.yaml:5:3: rule R16 cannot take these parameters: 'ten' is not a whole number"
+    )

@@ -298,4 +298,4 @@ def check_paths(
         looked = ", ".join(PLAN_SUFFIXES)
         where = ", ".join(map(str, paths))
         problems.append(Problem(where, None, f"no plan files found (looked for {looked})"))
-    return Report(tuple(reports), tuple(problems), engine.name, len(rulebook))
+    return Report(tuple(reports), tuple(problems), engine.name)

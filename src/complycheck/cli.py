@@ -6,7 +6,7 @@ import gc
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -46,17 +46,22 @@ RULES_OPTION = click.option(
 
 def _rulebook(rule_dirs: tuple[Path, ...]) -> Rulebook:
     """The rulebook, or exit 2 naming every problem in it."""
-    from .reporters.rich_report import make_console
     from .rulebook.load import load_rulebook
 
     try:
         return load_rulebook(rule_dirs)
     except RulebookError as exc:
-        err = make_console(sys.stderr)
-        err.print("complycheck: the rulebook cannot be used:", style="sev.error")
-        for problem in exc.problems:
-            err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
-        sys.exit(ExitCode.ERROR)
+        _broken_rulebook(exc)
+
+
+def _broken_rulebook(exc: RulebookError) -> NoReturn:
+    from .reporters.rich_report import make_console
+
+    err = make_console(sys.stderr)
+    err.print("complycheck: the rulebook cannot be used:", style="sev.error")
+    for problem in exc.problems:
+        err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+    sys.exit(ExitCode.ERROR)
 
 
 @click.group(epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
@@ -139,14 +144,17 @@ def check(
         )
     options = Options(packs=packs, as_of=as_of.date() if as_of else None)
     workers = jobs or os.cpu_count() or 1
-    report = check_paths(
-        paths,
-        rulebook,
-        make_engine(EngineName(engine)),
-        options,
-        jobs=workers,
-        rule_dirs=rule_dirs,
-    )
+    try:
+        report = check_paths(
+            paths,
+            rulebook,
+            make_engine(EngineName(engine)),
+            options,
+            jobs=workers,
+            rule_dirs=rule_dirs,
+        )
+    except RulebookError as exc:  # found while checking (a worker's rulebook, say): still fatal
+        _broken_rulebook(exc)
     render_rich(report, make_console(), language, quiet=quiet)
     level = None if fail_on == "never" else Severity(fail_on)
     sys.exit(report.exit_code(level))

@@ -72,7 +72,7 @@ class FieldType:
         return words.get(self.kind, "a text")
 
 
-INT, FLOAT, BOOL, STR, LIST = (FieldType(k) for k in ("int", "float", "bool", "str", "list"))
+INT, BOOL, STR, LIST = (FieldType(k) for k in ("int", "bool", "str", "list"))
 OPT_INT, OPT_FLOAT, OPT_BOOL, OPT_STR = (
     FieldType(k, optional=True) for k in ("int", "float", "bool", "str")
 )

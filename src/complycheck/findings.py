@@ -69,8 +69,6 @@ def render(template: str, context: Mapping[str, Any]) -> str:
 
     def value(match: Any) -> str:
         item = context.get(match.group(1))
-        if isinstance(item, bool):
-            return "true" if item else "false"
         if isinstance(item, float):
             return f"{item:g}"
         if isinstance(item, list | tuple):

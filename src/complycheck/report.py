@@ -56,7 +56,6 @@ class Report:
     plans: tuple[PlanReport, ...]
     input_errors: tuple[Problem, ...] = ()
     engine: str = "durable"
-    rules_total: int = 0
 
     @property
     def findings(self) -> list[Finding]:

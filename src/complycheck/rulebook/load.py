@@ -20,8 +20,8 @@ from ..source import Document, LazySourceMap, SourceMap, load_yaml_fast
 from .cache import ParsedFiles
 from .compiler import CompiledRule, compile_rule, resolve
 from .files import read_exact
-from .packs import Pack, PackBook, check_packs, load_pack
-from .spec import All, AnyOf, Compare, Not, RuleSpec
+from .packs import Pack, PackBook, Selection, check_packs, load_pack
+from .spec import All, AnyOf, Compare, Dated, Not, RuleSpec
 
 RULE_SUFFIXES = (".yaml", ".yml")
 _TAGS: dict[str, type[BaseModel]] = {"all": All, "any": AnyOf, "not": Not, "compare": Compare}
@@ -45,9 +45,6 @@ class Rulebook:
     rules: tuple[LoadedRule, ...]
     packs: PackBook = field(default_factory=lambda: PackBook(()))
     _compiled: dict[tuple[Any, ...], CompiledRule] = field(default_factory=dict, repr=False)
-
-    def __len__(self) -> int:
-        return len(self.rules)
 
     def get(self, rule_id: str) -> LoadedRule | None:
         return next((r for r in self.rules if r.spec.id == rule_id), None)
@@ -149,7 +146,38 @@ def load_rulebook(extra: Sequence[Path] = (), *, builtin: bool = True) -> Rulebo
         raise RulebookError(problems)
     parsed.save()
     check_packs(packs, set(loaded), {k: set(r.spec.params) for k, r in loaded.items()})
-    return Rulebook(tuple(loaded[k] for k in sorted(loaded, key=_id_order)), PackBook(packs))
+    book = PackBook(packs)
+    _check_pack_parameters(loaded, book)
+    return Rulebook(tuple(loaded[k] for k in sorted(loaded, key=_id_order)), book)
+
+
+def _check_pack_parameters(rules: dict[str, LoadedRule], book: PackBook) -> None:
+    """Compile each rule with the parameters each pack gives it (every dated value too), so
+    that a value of the wrong type is a rulebook error naming the pack, found at load time."""
+    problems: list[Problem] = []
+    for pack in book.packs.values():
+        selection = Selection(tuple(book.closure([pack.id])), explicit=True)
+        for rule_id in pack.spec.params:
+            rule, params = rules[rule_id], selection.params(rule_id)
+            dates = {
+                d.from_
+                for v in params.values()
+                if isinstance(v, list)
+                for d in v
+                if isinstance(d, Dated)
+            }
+            for as_of in [None, *sorted(d for d in dates if d)]:
+                try:
+                    compile_rule(rule.spec, rule.source, params, as_of)
+                except RulebookError as exc:
+                    where = pack.source.position(("params", rule_id), key=True)
+                    message = (
+                        f"rule {rule_id} cannot take these parameters: {exc.problems[0].message}"
+                    )
+                    problems.append(Problem(pack.source.file, where, message))
+                    break
+    if problems:
+        raise RulebookError(problems)
 
 
 def _id_order(rule_id: str) -> tuple[str, int, str]:

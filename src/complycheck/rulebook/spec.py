@@ -31,7 +31,6 @@ Scalar = StrictBool | StrictInt | StrictFloat | StrictStr
 RULE_ID = r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$"
 NAME = r"^[a-z][a-z0-9_]*$"
 COMPARISONS = ("eq", "ne", "lt", "lte", "gt", "gte")
-MEMBERSHIP = ("in", "not_in")
 LIST_OPS = ("has", "lacks", "has_all")
 OPERATORS = (*COMPARISONS, "in_", "not_in", *LIST_OPS, "exists")
 PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
