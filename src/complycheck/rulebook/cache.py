@@ -13,12 +13,12 @@ import datetime as dt
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..fileio import write_atomic
 
 
 def cache_dir() -> Path | None:
@@ -83,9 +83,6 @@ class ParsedFiles:
         try:
             self._file.parent.mkdir(parents=True, exist_ok=True)
             text = json.dumps(self._data, ensure_ascii=False, default=_encode)
-            fd, tmp = tempfile.mkstemp(dir=self._file.parent, prefix=".rules-", suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(text)
-            os.replace(tmp, self._file)
+            write_atomic(self._file, text)
         except (OSError, TypeError, ValueError):
             return
