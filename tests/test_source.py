@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from complycheck.errors import InputError, Position
-from complycheck.source import load_file, load_text
+from complycheck.source import (
+    JsonSourceMap,
+    load_file,
+    load_text,
+    parse_json,
+    parse_json_located,
+)
 
 
 def error_of(text: str, fmt: str = "yaml") -> str:
@@ -111,3 +120,100 @@ def test_size_limit(tmp_path: Path) -> None:
 
 def test_datetime_is_not_a_date() -> None:
     assert "not a date and time" in error_of("d: 2024-03-01 10:00:00\n")
+
+
+# --- the located JSON parser: the same values as the plain one, and the same refusals -------
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner),
+    max_leaves=12,
+)
+
+
+@st.composite
+def _json_texts(draw: st.DrawFn) -> str:
+    """A JSON object written with varied spacing, sometimes damaged."""
+    value = draw(st.dictionaries(st.text(max_size=3), _json_values, max_size=4))
+    indent = draw(st.sampled_from([None, 0, 2, "\t"]))
+    text = json.dumps(value, indent=indent, ensure_ascii=draw(st.booleans()))
+    text = draw(st.sampled_from(["", " ", "\r\n"])) + text + draw(st.sampled_from(["", "\n"]))
+    if draw(st.booleans()) and text:
+        at = draw(st.integers(0, len(text)))
+        damage = draw(st.sampled_from([",", "]", "}", "[", '"', ":", "", " x"]))
+        cut = draw(st.integers(0, 1))
+        text = text[:at] + damage + text[at + cut :]
+    return text
+
+
+@given(_json_texts())
+@settings(max_examples=300, deadline=None)
+def test_located_parser_accepts_and_refuses_as_the_plain_parser(text: str) -> None:
+    try:
+        expected = parse_json(text)
+    except ValueError:
+        with pytest.raises(ValueError):
+            parse_json_located(text)
+        return
+    data, _ = parse_json_located(text)
+    assert data == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": [1,]}',
+        '{"a": 1,}',
+        '{"a": 1} x',
+        '{"a": [1] "b": 2}',
+        '{"a": 1, "a": 2}',
+        '{"a": [{"k": 1, "k": 2}]}',
+        '{"a" 1}',
+        "{",
+        '{"a": [1, 2',
+    ],
+)
+def test_located_parser_refuses_what_json_refuses(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_json_located(text)
+
+
+def test_located_parser_notes_where_entities_start(tmp_path: Path) -> None:
+    text = '{\n "plan": {"id": "p"},\n "grids": [\n  {"code": "g1"},\n  {"code": "g2"}\n ]\n}'
+    data, spans = parse_json_located(text)
+    source = JsonSourceMap("p.json", text, spans, data)
+    assert data["grids"][1] == {"code": "g2"}
+    assert source.position(("grids", 1)) == Position(5, 3)
+    assert source.position(("grids", 1, "code")) == Position(5, 3)  # located by its entity
+    assert source.position(("plan",)) == Position(2, 10)
+    assert JsonSourceMap("p.json", text).position(("grids", 1)) == Position(5, 3)
+
+
+def test_values_inside_an_entity_are_found_on_demand() -> None:
+    text = (
+        '{"units": [{"id": "u1"},\n {"id": "u2", "functions": [{"name": "a"},\n  {"name": "b"}]}]}'
+    )
+    data, spans = parse_json_located(text)
+    source = JsonSourceMap("p.json", text, spans, data)
+    assert source.position(("units", 1, "functions", 1)) == Position(3, 3)
+    assert source.position(("units", 1, "id")) == Position(2, 9)
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        ['{"code": "a"}', '{"code": "e", "n": [1]}'],  # one brace an item: found in C
+        ['{"code": "a{b}[c]\\"d"}', '{"code": "e"}'],  # a brace inside a string
+        ['{"q": {"x": [1]}, "r": ["}"]}', '{"code": "e"}'],  # objects and arrays of scalars
+        ['{"q": [{"x": 1}]}', '{"code": "e"}'],  # deeper: each item decoded in turn
+        [],
+        ["[1, 2]", '"text"'],  # items that are not objects
+    ],
+)
+def test_item_positions_whatever_the_items_hold(items: list[str]) -> None:
+    text = '{"grids": [\n' + ",\n".join(f"  {item}" for item in items) + "\n]}"
+    data, spans = parse_json_located(text)
+    source = JsonSourceMap("p.json", text, spans, data)
+    assert [source.position(("grids", i)) for i in range(len(items))] == [
+        Position(2 + i, 3) for i in range(len(items))
+    ]

@@ -7,6 +7,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from .facts import NONE, SCHEMA, Fact
@@ -79,30 +80,53 @@ def render(template: str, context: Mapping[str, Any]) -> str:
 
 
 _ENUM_FIELDS = {
-    entity: [(name, ftype.enum) for name, ftype in fields.items() if ftype.enum is not None]
+    entity: {name: ftype.enum for name, ftype in fields.items() if ftype.enum is not None}
     for entity, fields in SCHEMA.items()
 }
 
 
+def _placeholders(rule: CompiledRule) -> tuple[str, ...]:
+    """The names a rule's message and remediation mention, in either language."""
+    spec = rule.spec
+    return _names(spec.message.zh, spec.message.en, spec.remediation.zh, spec.remediation.en)
+
+
+@lru_cache(maxsize=1024)
+def _names(*templates: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(m.group(1) for t in templates for m in PLACEHOLDER.finditer(t)))
+
+
 def make_finding(rule: CompiledRule, fact: Fact, plan_id: str, source: SourceMap) -> Finding:
     spec = rule.spec
-    params = {name: rule.param_for(name, fact.values) for name in rule.params}
-    context = {**fact.values, **params, "key": fact.key, "justification": fact.justification}
-    context.update(computed(spec.compute, fact.values, params))
-    zh, en = dict(context), dict(context)
-    for name, value in context.items():  # bilingual computed values (nonzero phrases)
-        if isinstance(value, Text):
-            zh[name], en[name] = value.zh, value.en
-    for name, value in context.items():  # yes/no in words
-        if isinstance(value, bool):
-            zh[name], en[name] = ("是" if value else "否"), ("yes" if value else "no")
-    for name, enum in _ENUM_FIELDS[fact.entity]:  # enumeration values as words
-        if name in fact.values:
-            if fact.values[name] == NONE:
+    values = fact.values
+    params = {name: rule.param_for(name, values) for name in rule.params}
+    calc = computed(spec.compute, values, params)
+    enums = _ENUM_FIELDS[fact.entity]
+    zh: dict[str, Any] = {}
+    en: dict[str, Any] = {}
+    for name in _placeholders(rule):  # computed values first, then parameters, then the fact's
+        if name in calc:
+            value = calc[name]
+        elif name == "key":
+            value = fact.key
+        elif name == "justification":
+            value = fact.justification
+        elif name in params:
+            value = params[name]
+        else:
+            value = values.get(name)
+        if name in enums and name in values:  # enumeration values as words
+            if values[name] == NONE:
                 zh[name], en[name] = "未填写", "not stated"
-                continue
-            member = enum(fact.values[name])
-            zh[name], en[name] = member.label(Lang.ZH), member.label(Lang.EN)
+            else:
+                member = enums[name](values[name])
+                zh[name], en[name] = member.label(Lang.ZH), member.label(Lang.EN)
+        elif isinstance(value, Text):  # bilingual computed values (nonzero phrases)
+            zh[name], en[name] = value.zh, value.en
+        elif isinstance(value, bool):  # yes/no in words
+            zh[name], en[name] = ("是" if value else "否"), ("yes" if value else "no")
+        else:
+            zh[name] = en[name] = value
     severity = Severity(spec.severity)
     if spec.in_principle and fact.justification and severity is Severity.ERROR:
         severity = Severity.WARNING  # 原则上: a stated justification lowers the finding

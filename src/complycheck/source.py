@@ -218,18 +218,111 @@ def load_file(path: Path, *, display: str | None = None, max_bytes: int = MAX_BY
     return load_text(text, name, fmt)
 
 
-# --- JSON: fast parsing, positions found only when asked for --------------------------------
+# --- JSON: fast parsing that notes where each entity starts ------------------------------
 
 _SPACE = re.compile(r"[ \t\r\n]*")
-_DECODER = json.JSONDecoder()
 # Containers whose items hold entities of their own (a unit's functions and divisions, a
 # township's stationed agencies) are entered; any other value is skipped whole, in C.
 _ENTER = {"units", "townships"}
 
 
+class DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise DuplicateKey("duplicate key")
+    return out
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates)
+_decode = _DECODER.raw_decode
+
+
 def _skip_space(text: str, pos: int) -> int:
     match = _SPACE.match(text, pos)
     return match.end() if match else pos
+
+
+def parse_json(text: str) -> Any:
+    """Parse JSON quickly; raise ValueError on a syntax error or a duplicate key (the caller
+    then reads the file again with :func:`load_text` to say where)."""
+    return json.loads(text, object_pairs_hook=_no_duplicates)
+
+
+Spans = dict[str, tuple[int, int]]
+
+
+def parse_json_located(text: str) -> tuple[Any, Spans]:
+    """Parse JSON as :func:`parse_json` does, also noting where each value of the top-level
+    object starts and ends (each value is decoded by the C decoder, so this costs no more than
+    :func:`parse_json`). Raises ValueError exactly where :func:`parse_json` would: anything
+    the loop here does not expect is handed to it, to decide.
+    """
+    try:
+        return _parse_located(text)
+    except (ValueError, IndexError):
+        return parse_json(text), {}
+
+
+def _parse_located(text: str) -> tuple[Any, Spans]:
+    skip = _skip_space
+    pos = skip(text, 0)
+    if text[pos] != "{":
+        raise ValueError("not an object")
+    spans: Spans = {}
+    data: dict[str, Any] = {}
+    pos = skip(text, pos + 1)
+    while text[pos] != "}":
+        if text[pos] != '"':
+            raise ValueError("expected a key")
+        key, pos = scanstring(text, pos + 1)
+        pos = skip(text, pos)
+        if text[pos] != ":":
+            raise ValueError("expected a colon")
+        pos = skip(text, pos + 1)
+        start = pos
+        value, pos = _decode(text, pos)
+        spans[key] = (start, pos)
+        if key in data:
+            raise DuplicateKey("duplicate key")
+        data[key] = value
+        pos = skip(text, pos)
+        if text[pos] == "}":
+            break
+        if text[pos] != ",":
+            raise ValueError("expected a comma")
+        pos = skip(text, pos + 1)
+        if text[pos] == "}":
+            raise ValueError("a comma before the end of an object")
+    if skip(text, pos + 1) != len(text):
+        raise ValueError("extra data")
+    return data, spans
+
+
+def _item_starts(text: str, span: tuple[int, int], items: list[Any]) -> list[int]:
+    """Where each item of the array at ``span`` begins.
+
+    When the items are objects and the array holds exactly as many ``{`` as items, each item
+    holds exactly one, its own (nothing nested, no brace inside a string): the items start at
+    the braces, found in C. Otherwise each item is skipped by the C decoder in turn.
+    """
+    start, end = span
+    if text.count("{", start, end) == len(items) and all(isinstance(i, dict) for i in items):
+        starts, pos = [], start
+        for _ in items:
+            pos = text.index("{", pos)
+            starts.append(pos)
+            pos += 1
+        return starts
+    starts, pos = [], _skip_space(text, start + 1)
+    for _ in items:
+        starts.append(pos)
+        pos = _skip_space(text, _decode(text, pos)[1])
+        pos = _skip_space(text, pos + 1)  # past the comma
+    return starts
 
 
 def _walk_json(text: str, pos: int, path: PathKey, offsets: dict[PathKey, int]) -> int:
@@ -240,7 +333,7 @@ def _walk_json(text: str, pos: int, path: PathKey, offsets: dict[PathKey, int]) 
     enter = char == "{" and (depth == 0 or (depth == 2 and path[0] in _ENTER))
     enter = enter or (char == "[" and (depth == 1 or depth == 3))
     if not enter:
-        return int(_DECODER.raw_decode(text, pos)[1])
+        return int(_decode(text, pos)[1])
     closing = "}" if char == "{" else "]"
     pos = _skip_space(text, pos + 1)
     index = 0
@@ -261,56 +354,58 @@ def _walk_json(text: str, pos: int, path: PathKey, offsets: dict[PathKey, int]) 
 _NEWLINE = re.compile("\n")
 
 
-class DuplicateKey(ValueError):
-    pass
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out = dict(pairs)
-    if len(out) != len(pairs):
-        raise DuplicateKey("duplicate key")
-    return out
-
-
-def parse_json(text: str) -> Any:
-    """Parse JSON quickly; raise ValueError on a syntax error or a duplicate key (the caller
-    then reads the file again with :func:`load_text` to say where)."""
-    return json.loads(text, object_pairs_hook=_no_duplicates)
-
-
 class JsonSourceMap(SourceMap):
-    """Positions of the containers (objects and arrays) of a JSON text, indexed on first use.
+    """Positions in a JSON text, found on first use from the starts of the top-level values
+    noted while parsing: the items of a top-level array (the entities of a plan) by one scan
+    of that array, and the values inside an entity by walking that entity alone.
 
-    One walk over the levels that hold entities records where each starts; everything else is
-    skipped by the C decoder. A value deeper than an entity is located by its entity. Errors
-    are never located with this map: a file with an error is read again with
-    :func:`load_text`, which locates every value.
+    A value deeper than an entity's own fields is located by its entity. Errors are never
+    located with this map: a file with an error is read again with :func:`load_text`, which
+    locates every value.
     """
 
-    def __init__(self, file: str, text: str) -> None:
+    def __init__(self, file: str, text: str, spans: Spans | None = None, data: Any = None) -> None:
         super().__init__(file)
         self._text = text
-        self._offsets: dict[PathKey, int] | None = None
-        self._lines: list[int] = []
+        self._data = data
+        self._spans = spans or {}
+        self._offsets: dict[PathKey, int] = {(k,): start for k, (start, _) in self._spans.items()}
+        self._walked: set[PathKey] = set()
+        self._lines: list[int] | None = None
+        if not spans or not isinstance(data, dict):
+            self._walked.add(())
+            _walk_json(text, _skip_space(text, 0), (), self._offsets)
+        else:
+            self._offsets[()] = _skip_space(text, 0)
+
+    def _find(self, path: PathKey) -> None:
+        """Note the starts of the values on the way to ``path``."""
+        if () in self._walked or not path:
+            return
+        top = path[0]
+        items = self._data.get(top)
+        if (top,) not in self._walked and isinstance(items, list) and top in self._spans:
+            self._walked.add((top,))
+            starts = _item_starts(self._text, self._spans[top], items)
+            self._offsets.update(((top, i), at) for i, at in enumerate(starts))
+        entity = path[:2]
+        if len(path) > 2 and entity not in self._walked and entity in self._offsets:
+            self._walked.add(entity)
+            _walk_json(self._text, self._offsets[entity], entity, self._offsets)
 
     def position(self, path: PathKey, *, key: bool = False) -> Position | None:
-        if self._offsets is None:
-            self._offsets = self._index()
-            self._lines = [m.start() for m in _NEWLINE.finditer(self._text)]
+        self._find(path)
         probe = path
         while probe not in self._offsets:
             if not probe:
                 return None
             probe = probe[:-1]
         offset = self._offsets[probe]
+        if self._lines is None:
+            self._lines = [m.start() for m in _NEWLINE.finditer(self._text)]
         line = bisect.bisect_left(self._lines, offset)
         start = self._lines[line - 1] + 1 if line else 0
         return Position(line + 1, offset - start + 1)
-
-    def _index(self) -> dict[PathKey, int]:
-        offsets: dict[PathKey, int] = {}
-        _walk_json(self._text, _skip_space(self._text, 0), (), offsets)
-        return offsets
 
 
 # --- YAML: fast parsing for well-formed files, exact positions built only when needed -------

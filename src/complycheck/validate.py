@@ -24,7 +24,7 @@ from .source import (
     PathKey,
     SourceMap,
     load_file,
-    parse_json,
+    parse_json_located,
 )
 
 
@@ -58,14 +58,14 @@ def _load_json_fast(path: Path, name: str) -> LoadedPlan | None:
     try:
         if path.stat().st_size > MAX_BYTES:
             return None
-        text = path.read_bytes().decode("utf-8")
-        data = parse_json(text.removeprefix("\ufeff"))
+        text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
+        data, spans = parse_json_located(text)
         if not isinstance(data, dict):
             return None
         plan = Plan.model_validate(data)
     except (OSError, ValueError):  # ValidationError is a ValueError: say where, the slow way
         return None
-    source = JsonSourceMap(name, text.removeprefix("\ufeff"))
+    source = JsonSourceMap(name, text, spans, data)
     problems = sorted(check_references(plan, source), key=_order)
     if problems:
         raise InputError(problems)
