@@ -212,9 +212,11 @@ SCHEMA: dict[str, dict[str, FieldType]] = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Fact:
-    """One entity as the engines see it, plus what a report needs to point at it."""
+    """One entity as the engines see it, plus what a report needs to point at it. Built once
+    and never changed (not frozen only because a frozen record costs more to build, and a plan
+    has thousands of facts)."""
 
     entity: str
     key: str
@@ -559,19 +561,20 @@ def _townships(plan: Plan) -> Iterator[Fact]:
 
 def _grids(plan: Plan) -> Iterator[Fact]:
     township_names = {t.id: t.name for t in plan.townships}
+    names = township_names.get
     for i, grid in enumerate(plan.grids):
-        path: PathKey = ("grids", i)
+        township = grid.township or ""
         values: dict[str, Any] = {
             "name": grid.name or grid.code,
-            "township": grid.township or "",
-            "township_name": township_names.get(grid.township or "", ""),
+            "township": township,
+            "township_name": names(township, ""),
             "households": grid.households,
             "population": grid.population,
             "area": "dense" if grid.dense_area else "ordinary",
-            "type": grid.type.value,
+            "type": str.__str__(grid.type),  # the code, without the enum machinery
             "has_justification": grid.justification is not None,
         }
-        yield Fact("grid", grid.code, values, path, grid.justification)
+        yield Fact("grid", grid.code, values, ("grids", i), grid.justification)
 
 
 def _teams(plan: Plan) -> Iterator[Fact]:
