@@ -45,7 +45,8 @@ LANG_OPTION = click.option(
     "--lang",
     type=click.Choice([lang.value for lang in Lang]),
     default=None,
-    help="Report language. Default: from the locale (zh for zh_* locales), else en.",
+    help="Report language. Default: lang in the configuration file (check, config), else "
+    "from the locale (zh for zh_* locales), else en.",
 )
 RULES_OPTION = click.option(
     "--rules",
