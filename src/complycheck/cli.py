@@ -34,10 +34,10 @@ Exit codes:
 """
 
 OUTPUTS_HELP = """\b
-Outputs: --format FMT writes to standard output; --format FMT=FILE writes
-FILE (atomically). Repeat --format for several outputs in one run, e.g.
-  --format rich --format sarif=complycheck.sarif --format junit=junit.xml
---output FILE is the file of the one format given without =FILE.
+Outputs: --format FMT writes to standard output; --format FMT=FILE, or
+--format FMT --output FILE, writes FILE (atomically). Repeat --format for
+several outputs in one run, at most one of them to standard output, e.g.
+  --format sarif --output r.sarif --format junit=junit.xml --format rich
 Formats:
 """ + "\n".join(f"  {fmt.value:<9} {text}" for fmt, text in FORMAT_HELP.items())
 
@@ -220,7 +220,52 @@ def _checked_settings(rulebook: Rulebook, settings: Settings) -> None:
         _fatal("the configuration cannot be used", problems)
 
 
-@cli.command(epilog=EXIT_CODES_HELP + "\n" + OUTPUTS_HELP)
+class _OrderedCommand(click.Command):
+    """A command that keeps its arguments as given: what --output means depends on the
+    --format before it, and click gathers each option's values apart."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["complycheck.args"] = list(args)
+        return super().parse_args(ctx, args)
+
+
+def _output_requests(
+    ctx: click.Context, formats: tuple[str, ...], output: tuple[Path, ...]
+) -> list[tuple[str, str]]:
+    """--format and --output in the order they were given."""
+    fallback = [("format", f) for f in formats] + [("output", str(o)) for o in output]
+    args = ctx.meta.get("complycheck.args")
+    if args is None:
+        return fallback
+    takes_value = {
+        opt: param.name
+        for param in ctx.command.params
+        if isinstance(param, click.Option) and not param.is_flag and not param.count
+        for opt in param.opts
+    }
+    requests: list[tuple[str, str]] = []
+    tokens = iter(args)
+    for token in tokens:
+        if token == "--":
+            break
+        name, value = token, None
+        if token.startswith("--") and "=" in token:
+            name, value = token.split("=", 1)
+        elif not token.startswith("--") and len(token) > 2 and token[:2] in takes_value:
+            name, value = token[:2], token[2:]
+        if name not in takes_value:
+            continue
+        value = next(tokens, "") if value is None else value
+        if takes_value[name] in ("formats", "output"):
+            requests.append(("format" if takes_value[name] == "formats" else "output", value))
+    given = [v for kind, v in requests if kind == "format"]
+    outputs = [v for kind, v in requests if kind == "output"]
+    if given != list(formats) or outputs != [str(o) for o in output]:
+        return fallback  # written in a way this reading does not follow (clustered flags)
+    return requests
+
+
+@cli.command(cls=_OrderedCommand, epilog=EXIT_CODES_HELP + "\n" + OUTPUTS_HELP)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @LANG_OPTION
 @RULES_OPTION
@@ -272,9 +317,11 @@ def _checked_settings(rulebook: Rulebook, settings: Settings) -> None:
 @click.option(
     "--output",
     "-o",
+    "output",
+    multiple=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write the (one) format given without =FILE to this file instead of standard output.",
+    help="Write the --format just before this option (or the default rich report) to FILE "
+    "instead of standard output. Repeatable, one after each --format.",
 )
 @config_options
 @click.option(
@@ -293,7 +340,7 @@ def check(
     jobs: int,
     quiet: bool,
     formats: tuple[str, ...],
-    output: Path | None,
+    output: tuple[Path, ...],
     update_baseline: bool,
     **overrides: Any,
 ) -> None:
@@ -303,7 +350,7 @@ def check(
     from .reporters.outputs import OutputError, RunOutput, parse_outputs, write_outputs
 
     try:
-        outputs = parse_outputs(formats, output)
+        outputs = parse_outputs(_output_requests(click.get_current_context(), formats, output))
     except OutputError as exc:
         raise click.BadParameter(str(exc), param_hint="--format/--output") from None
     settings = _settings(paths, lang=lang, rule_dirs=rule_dirs, **overrides)

@@ -15,7 +15,6 @@ from .baseline import Baseline, compare, load_baseline, updated, write_baseline
 from .config import Settings
 from .errors import InputError, Problem
 from .findings import Severity
-from .paths import portable
 from .report import LocatedWaiver, Report
 from .selection import RuleFilter, apply_selection
 from .waivers import apply_waivers, load_waiver_file
@@ -37,13 +36,13 @@ def load_policy(settings: Settings, today: dt.date, *, update_baseline: bool = F
     waivers: list[LocatedWaiver] = []
     for path in settings.waivers.value:
         try:
-            waivers.extend(load_waiver_file(path, display=portable(str(path), Path.cwd())))
+            waivers.extend(load_waiver_file(path))
         except InputError as exc:
             problems.extend(exc.problems)
     baseline: Baseline | None = None
     baseline_path = settings.baseline.value
     if baseline_path is not None:
-        display = portable(str(baseline_path), Path.cwd())
+        display = str(baseline_path)
         if not baseline_path.exists():
             baseline = Baseline()
             if not update_baseline:
@@ -83,7 +82,7 @@ def update_baseline(report: Report, policy: Policy, path: Path) -> Report:
     plans' findings are, so it leaves the baseline alone: :class:`InputError`."""
     if report.input_errors or any(p.failures for p in report.plans):
         raise InputError.single(
-            portable(str(path), Path.cwd()),
+            str(path),
             None,
             "the baseline was not updated: the run has input errors or rules that could not "
             "be evaluated; fix them first",

@@ -58,35 +58,54 @@ class OutputError(ValueError):
     """Formats and files that do not go together."""
 
 
-def parse_outputs(formats: Sequence[str], output: Path | None = None) -> list[Output]:
-    """``--format FMT[=FILE]`` (repeatable) and ``--output FILE`` as a list of outputs.
+Request = tuple[str, str]  # ("format", "FMT[=FILE]") or ("output", "FILE"), in order
 
-    ``--output`` is the file of the one format given without ``=FILE``. At most one output
-    goes to standard output, and no two to the same file.
+
+def _format(spec: str) -> Output:
+    name, eq, file = spec.partition("=")
+    try:
+        fmt = OutputFormat(name.strip().lower())
+    except ValueError:
+        known = ", ".join(f.value for f in OutputFormat)
+        raise OutputError(f"unknown format {name!r}; expected one of: {known}") from None
+    if eq and not file.strip():
+        raise OutputError(f"{spec!r} names no file: write {name}=FILE, or {name} alone")
+    return Output(fmt, Path(file.strip()) if eq else None)
+
+
+def parse_outputs(requests: Sequence[Request]) -> list[Output]:
+    """``--format FMT[=FILE]`` and ``--output FILE``, in command-line order, as outputs.
+
+    ``--output FILE`` is the file of the ``--format`` just before it (of the default ``rich``
+    when no format is given). At most one output goes to standard output, and no two to the
+    same file.
     """
     parsed: list[Output] = []
-    for spec in formats or ["rich"]:
-        name, eq, file = spec.partition("=")
-        try:
-            fmt = OutputFormat(name.strip().lower())
-        except ValueError:
-            known = ", ".join(f.value for f in OutputFormat)
-            raise OutputError(f"unknown format {name!r}; expected one of: {known}") from None
-        if eq and not file.strip():
-            raise OutputError(f"{spec!r} names no file: write {name}=FILE, or {name} alone")
-        parsed.append(Output(fmt, Path(file.strip()) if eq else None))
-    to_stdout = [i for i, o in enumerate(parsed) if o.file is None]
-    if output is not None:
-        if len(to_stdout) != 1:
+    open_for_output: int | None = None  # the last format given without a file
+    default_file: Path | None = None
+    for kind, value in requests:
+        if kind == "format":
+            parsed.append(_format(value))
+            open_for_output = len(parsed) - 1 if parsed[-1].file is None else None
+        elif not parsed and default_file is None:
+            default_file = Path(value)
+        elif open_for_output is None:
             raise OutputError(
-                "--output names the file of the one format given without =FILE; "
-                f"here {len(to_stdout)} are: give each format its file as FMT=FILE"
+                f"--output {value} must follow a --format that has no file of its own "
+                "(--format sarif --output complycheck.sarif, or --format sarif=complycheck.sarif)"
             )
-        parsed[to_stdout[0]] = replace(parsed[to_stdout[0]], file=output)
-    elif len(to_stdout) > 1:
-        names = ", ".join(parsed[i].format.value for i in to_stdout)
+        else:
+            parsed[open_for_output] = replace(parsed[open_for_output], file=Path(value))
+            open_for_output = None
+    if default_file is not None:
+        if parsed:
+            raise OutputError("--output must follow the --format it is for")
+        parsed.append(Output(OutputFormat.RICH, default_file))
+    parsed = parsed or [Output(OutputFormat.RICH)]
+    to_stdout = [o.format.value for o in parsed if o.file is None]
+    if len(to_stdout) > 1:
         raise OutputError(
-            f"only one format can go to standard output ({names} would); "
+            f"only one format can go to standard output ({', '.join(to_stdout)} would); "
             "give the others a file: --format sarif=complycheck.sarif"
         )
     files = [str(o.file) for o in parsed if o.file is not None]
