@@ -16,9 +16,10 @@ import dataclasses
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Annotated, Literal
+import re
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from .errors import InputError, Problem
 from .fileio import write_atomic
@@ -31,6 +32,7 @@ from .validate import pydantic_problems
 from .waivers import RESERVED_RULES
 
 VERSION = 1
+_FINGERPRINT = re.compile(r"[0-9a-f]{16}")
 
 
 class Entry(BaseModel):
@@ -38,7 +40,7 @@ class Entry(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-    fingerprint: Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")]
+    fingerprint: str
     plan: str
     rule: str
     entity: str
@@ -46,6 +48,13 @@ class Entry(BaseModel):
     name: str
     file: str
     message: Text
+
+    @field_validator("fingerprint")
+    @classmethod
+    def _hex(cls, value: str) -> str:
+        if not _FINGERPRINT.fullmatch(value):
+            raise ValueError(f"expected a fingerprint of 16 hexadecimal digits, got {value!r}")
+        return value
 
     def order(self) -> tuple[str, str, str, str]:
         return (self.plan, self.rule, self.key, self.fingerprint)
