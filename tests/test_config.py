@@ -233,7 +233,8 @@ def test_config_shows_each_value_and_where_it_comes_from(repo: Path) -> None:
             "severity = {R16 = 3}\n",
             "complycheck.toml:1:19: at severity.R16 input should be 'error', 'warning' or 'info'",
         ),
-        ('lang = "fr"\n', "complycheck.toml:1:8: at lang expected one of: zh, en"),
+        ('lang = "fr"\n', "complycheck.toml:1:8: at lang expected one of: zh"),
+        ('rules = ["nope"]\n', "complycheck.toml:1:1: at rules no rule folder 'nope'"),
         ('select = ["R16"\nignore = []\n', "complycheck.toml:2:1: not valid TOML:"),
         (
             'select = ["R99"]\n',

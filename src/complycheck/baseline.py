@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections import Counter
 from pathlib import Path
-import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator

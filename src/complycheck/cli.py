@@ -11,9 +11,16 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from . import __version__
+from .cli_config import (
+    OrderedCommand,
+    check_rule_selection,
+    config_options,
+    fatal,
+    output_requests,
+    settings_from,
+)
 from .engine import EngineName, make_engine
 from .errors import InputError, Problem, RulebookError
-from .findings import Severity
 from .i18n import Lang, default_lang
 from .report import ExitCode
 from .reporters.formats import FORMAT_HELP
@@ -84,188 +91,7 @@ def cli() -> None:
     """Check institutional-reform (机构编制) plans against the policy rulebook."""
 
 
-def _fatal(title: str, problems: list[Problem]) -> NoReturn:
-    """Print located problems that stop the run before it starts, and exit 2."""
-    from .reporters.rich_report import make_console
-
-    err = make_console(sys.stderr)
-    err.print(f"complycheck: {title}:", style="sev.error")
-    for problem in problems:
-        err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
-    sys.exit(ExitCode.ERROR)
-
-
-def _split(values: tuple[str, ...]) -> tuple[str, ...] | None:
-    """Repeatable, comma-separated rule selectors; None when none were given."""
-    if not values:
-        return None
-    return tuple(p.strip().upper() for v in values for p in v.split(",") if p.strip())
-
-
-def _severity_pairs(values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    pairs = []
-    for value in values:
-        rule_id, eq, level = value.partition("=")
-        level = level.strip().lower()
-        if not eq or not rule_id.strip() or level not in {s.value for s in Severity}:
-            raise click.BadParameter(
-                f"expected RULE=LEVEL with LEVEL error, warning or info; got {value!r}",
-                param_hint="--severity",
-            )
-        pairs.append((rule_id.strip().upper(), level))
-    return tuple(pairs)
-
-
-def config_options(function: Any) -> Any:
-    """The options that override the configuration file, shared by check and config."""
-    options = [
-        click.option(
-            "--fail-on",
-            type=click.Choice(["error", "warning", "never"]),
-            default=None,
-            help="Lowest severity of an open finding that makes the exit code 1. "
-            "Default: error (or fail-on in the configuration).",
-        ),
-        click.option(
-            "--select",
-            multiple=True,
-            metavar="IDS",
-            help="Report only these rules: ids or id prefixes (R1 stands for R10-R19), "
-            "comma-separated or repeated. Replaces select in the configuration.",
-        ),
-        click.option(
-            "--ignore",
-            multiple=True,
-            metavar="IDS",
-            help="Do not report these rules (ids or prefixes). The longest matching selector "
-            "decides; at equal length ignore wins. Replaces ignore in the configuration.",
-        ),
-        click.option(
-            "--severity",
-            "severities",
-            multiple=True,
-            metavar="RULE=LEVEL",
-            help="Report RULE at LEVEL (error, warning or info). Repeatable; overrides the "
-            "configuration's severity table rule by rule.",
-        ),
-        click.option(
-            "--waivers",
-            "waiver_files",
-            multiple=True,
-            type=click.Path(dir_okay=False, path_type=Path),
-            help="A waiver file (YAML or JSON). Repeatable; replaces waivers in the "
-            "configuration. A plan's own waivers always apply.",
-        ),
-        click.option(
-            "--baseline",
-            type=click.Path(dir_okay=False, path_type=Path),
-            default=None,
-            help="A baseline file: findings listed in it are known and do not fail the run; "
-            "findings no longer found are reported as fixed.",
-        ),
-        click.option(
-            "--config",
-            "config_file",
-            type=click.Path(exists=True, dir_okay=False, path_type=Path),
-            default=None,
-            help="Use this configuration file instead of the complycheck.toml or "
-            "pyproject.toml [tool.complycheck] found by walking up from the plans.",
-        ),
-        click.option("--no-config", is_flag=True, help="Use no configuration file."),
-    ]
-    for option in reversed(options):
-        function = option(function)
-    return function
-
-
-def _settings(
-    paths: tuple[Path, ...],
-    *,
-    lang: str | None,
-    fail_on: str | None,
-    select: tuple[str, ...],
-    ignore: tuple[str, ...],
-    severities: tuple[str, ...],
-    waiver_files: tuple[Path, ...],
-    baseline: Path | None,
-    rule_dirs: tuple[Path, ...],
-    config_file: Path | None,
-    no_config: bool,
-) -> Settings:
-    from .config import CommandLine, resolve
-
-    given = CommandLine(
-        lang=lang,
-        fail_on=fail_on,
-        select=_split(select),
-        ignore=_split(ignore),
-        severity=_severity_pairs(severities),
-        waivers=waiver_files or None,
-        baseline=baseline,
-        rules=rule_dirs or None,
-    )
-    try:
-        return resolve(paths, given, config_file=config_file, use_config=not no_config)
-    except InputError as exc:
-        _fatal("the configuration cannot be used", exc.problems)
-
-
-def _checked_settings(rulebook: Rulebook, settings: Settings) -> None:
-    """Exit 2 when a selector or severity names no rule of the rulebook."""
-    from .config import check_rule_ids
-    from .waivers import RESERVED_RULES
-
-    problems = check_rule_ids(settings, [*(r.spec.id for r in rulebook.rules), *RESERVED_RULES])
-    if problems:
-        _fatal("the configuration cannot be used", problems)
-
-
-class _OrderedCommand(click.Command):
-    """A command that keeps its arguments as given: what --output means depends on the
-    --format before it, and click gathers each option's values apart."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        ctx.meta["complycheck.args"] = list(args)
-        return super().parse_args(ctx, args)
-
-
-def _output_requests(
-    ctx: click.Context, formats: tuple[str, ...], output: tuple[Path, ...]
-) -> list[tuple[str, str]]:
-    """--format and --output in the order they were given."""
-    fallback = [("format", f) for f in formats] + [("output", str(o)) for o in output]
-    args = ctx.meta.get("complycheck.args")
-    if args is None:
-        return fallback
-    takes_value = {
-        opt: param.name
-        for param in ctx.command.params
-        if isinstance(param, click.Option) and not param.is_flag and not param.count
-        for opt in param.opts
-    }
-    requests: list[tuple[str, str]] = []
-    tokens = iter(args)
-    for token in tokens:
-        if token == "--":
-            break
-        name, value = token, None
-        if token.startswith("--") and "=" in token:
-            name, value = token.split("=", 1)
-        elif not token.startswith("--") and len(token) > 2 and token[:2] in takes_value:
-            name, value = token[:2], token[2:]
-        if name not in takes_value:
-            continue
-        value = next(tokens, "") if value is None else value
-        if takes_value[name] in ("formats", "output"):
-            requests.append(("format" if takes_value[name] == "formats" else "output", value))
-    given = [v for kind, v in requests if kind == "format"]
-    outputs = [v for kind, v in requests if kind == "output"]
-    if given != list(formats) or outputs != [str(o) for o in output]:
-        return fallback  # written in a way this reading does not follow (clustered flags)
-    return requests
-
-
-@cli.command(cls=_OrderedCommand, epilog=EXIT_CODES_HELP + "\n" + OUTPUTS_HELP)
+@cli.command(cls=OrderedCommand, epilog=EXIT_CODES_HELP + "\n" + OUTPUTS_HELP)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @LANG_OPTION
 @RULES_OPTION
@@ -350,22 +176,22 @@ def check(
     from .reporters.outputs import OutputError, RunOutput, parse_outputs, write_outputs
 
     try:
-        outputs = parse_outputs(_output_requests(click.get_current_context(), formats, output))
+        outputs = parse_outputs(output_requests(click.get_current_context(), formats, output))
     except OutputError as exc:
         raise click.BadParameter(str(exc), param_hint="--format/--output") from None
-    settings = _settings(paths, lang=lang, rule_dirs=rule_dirs, **overrides)
+    settings = settings_from(paths, lang=lang, rule_dirs=rule_dirs, **overrides)
     if update_baseline and settings.baseline.value is None:
         raise click.BadParameter(
             "needs a baseline file: --baseline FILE, or baseline in the configuration",
             param_hint="--update-baseline",
         )
     rulebook = _rulebook(settings.rules.value)
-    _checked_settings(rulebook, settings)
+    check_rule_selection(rulebook, settings)
     try:
         now = source_date_epoch()
         policy = load_policy(settings, run_date(), update_baseline=update_baseline)
     except InputError as exc:
-        _fatal("the waivers or the baseline cannot be used", exc.problems)
+        fatal("the waivers or the baseline cannot be used", exc.problems)
     # A run allocates many short-lived objects; the rulebook and modules live throughout.
     # Freezing those and collecting less often spares the collector from re-scanning them.
     gc.freeze()
@@ -405,7 +231,7 @@ def check(
         write_outputs(outputs, run, lambda text: click.echo(text, nl=False))
     except OSError as exc:
         where = exc.filename or "the output"
-        _fatal("an output cannot be written", [Problem(str(where), None, str(exc.strerror))])
+        fatal("an output cannot be written", [Problem(str(where), None, str(exc.strerror))])
     sys.exit(report.exit_code(settings.fail_level))
 
 
@@ -487,9 +313,9 @@ def config_command(
     default). Takes the options of check that override the configuration."""
     from .config import describe
 
-    settings = _settings(paths, lang=lang, rule_dirs=rule_dirs, **overrides)
+    settings = settings_from(paths, lang=lang, rule_dirs=rule_dirs, **overrides)
     rulebook = _rulebook(settings.rules.value)
-    _checked_settings(rulebook, settings)
+    check_rule_selection(rulebook, settings)
     click.echo(describe(settings), nl=False)
 
 

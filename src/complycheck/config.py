@@ -293,6 +293,12 @@ def resolve(
     file_waivers = _relative(config, values.waivers) if config and values.waivers else None
     file_baseline = _relative(config, [values.baseline])[0] if config and values.baseline else None
     file_rules = _relative(config, values.rules) if config and values.rules else None
+    if config is not None and file_rules and given.rules is None:
+        missing = [str(p) for p in file_rules if not p.is_dir()]
+        if missing:
+            raise InputError(
+                [_from_file(config, ("rules",), None).problem(f"no rule folder {missing[0]!r}")]
+            )
     return Settings(
         file=path,
         lang=language,
