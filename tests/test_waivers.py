@@ -287,3 +287,44 @@ def test_waiver_findings_in_both_languages(write: Callable[..., Path], lang: str
     text = invoke("check", path, "--format", "text", "--lang", lang).output
     line = next(x for x in text.splitlines() if "WAIVER-EXPIRED" in x)
     assert ("已于 2025-01-01 到期" if lang == "zh" else "expired on 2025-01-01") in line
+
+
+def test_a_waiver_names_a_matter_in_either_script(tmp_path: Path) -> None:
+    """A matter's entity is its name, compared as names are: simplified or traditional."""
+    from .conftest import REPO
+
+    example = (REPO / "docs" / "example-plan.yaml").read_text(encoding="utf-8")
+    waiver = """\
+  - rule: R01
+    entity: 森林草原防滅火
+    reason: 县森林草原防灭火指挥部分工，两部门分别牵头预防和扑救。
+    approver: 石楼县人民政府
+    document: 石政函〔2024〕9号
+    expires: 2027-12-31
+"""
+    path = tmp_path / "plan.yaml"
+    path.write_text(example + waiver, encoding="utf-8")
+    code, doc = run_json(path)
+    assert code == 0
+    assert [(f["rule_id"], f["status"]) for f in findings(doc)] == [
+        ("R01", "waived"),
+        ("R09", "waived"),
+    ]
+
+
+def test_waivers_in_a_json_plan_are_located(tmp_path: Path) -> None:
+    import yaml
+
+    plan = yaml.safe_load(PLAN + R16_WAIVER.format(expires="2025-06-30"))
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan, ensure_ascii=False, indent=2, default=str), "utf-8")
+    _, doc = run_json(path)
+    expired = by_rule(doc, "WAIVER-EXPIRED")
+    line = path.read_text(encoding="utf-8").splitlines()[expired["location"]["line"] - 1]  # type: ignore[index]
+    assert (
+        line.strip() == "{"
+        and '"rule": "R16"'
+        in path.read_text("utf-8").splitlines()[
+            expired["location"]["line"]  # type: ignore[index]
+        ]
+    )

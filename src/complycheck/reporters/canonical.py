@@ -151,9 +151,11 @@ def text(value: Text) -> TextDoc:
 
 
 def _location(location: Location, root: Path) -> tuple[dict[str, Any], str]:
-    """The location with its file relative to ``root``, as data and as text."""
+    """The location with its file relative to ``root``, as data and as text. Any finer part a
+    location may have (a spreadsheet's sheet, say) is kept when it is given."""
     moved = dataclasses.replace(location, file=portable(location.file, root))
-    return dataclasses.asdict(moved), str(moved)
+    data = {k: v for k, v in dataclasses.asdict(moved).items() if v is not None}
+    return data, str(moved)
 
 
 def _status(finding: Finding) -> Status:
