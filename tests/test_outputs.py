@@ -373,3 +373,22 @@ def test_output_follows_its_format_however_written(repo: Path) -> None:
     result = invoke("check", "plans/", "--format=sarif", "--output=a.sarif", "--format", "junit")
     assert result.exit_code == 1 and Path("a.sarif").is_file()
     assert result.output.startswith("<?xml")
+
+
+def test_the_core_and_the_machine_formats_need_neither_click_nor_rich() -> None:
+    modules = [
+        "complycheck.config",
+        "complycheck.policy",
+        "complycheck.waivers",
+        "complycheck.baseline",
+        "complycheck.selection",
+        "complycheck.reporters.canonical",
+        "complycheck.reporters.sarif",
+        "complycheck.reporters.junit",
+        "complycheck.reporters.markdown",
+        "complycheck.reporters.text",
+    ]
+    found = "print(sorted({'click', 'rich'} & set(sys.modules)))"
+    code = f"import sys; import {', '.join(modules)}; {found}"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
