@@ -206,8 +206,9 @@ def test_sarif_fingerprints_do_not_follow_lines(repo: Path) -> None:
 # --- JUnit -----------------------------------------------------------------------------------
 
 
-def test_junit_is_valid_against_the_ant_schema(repo: Path) -> None:
-    text = outputs(OutputFormat.JUNIT)[OutputFormat.JUNIT]
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_junit_is_valid_against_the_ant_schema(repo: Path, lang: str) -> None:
+    text = outputs(OutputFormat.JUNIT, lang=lang)[OutputFormat.JUNIT]
     assert junit_errors(text) == []
     root = ET.fromstring(text)
     suites = root.findall("testsuite")

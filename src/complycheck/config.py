@@ -116,25 +116,43 @@ def _mentions_us(path: Path) -> bool:
         return False
 
 
-def _nearest(start: Path) -> Path | None:
+def _in_folder(folder: Path) -> Path | None:
+    own = folder / CONFIG_FILE
+    if own.is_file():
+        return own
+    pyproject = folder / PYPROJECT
+    if pyproject.is_file() and _mentions_us(pyproject) and _table(pyproject) is not None:
+        return pyproject
+    return None
+
+
+def _nearest(start: Path, seen: dict[Path, Path | None]) -> Path | None:
+    """The configuration nearest to ``start``; ``seen`` remembers each folder's answer, so
+    that many plans in a few folders cost a few look-ups."""
     folder = start.absolute()
     if not folder.is_dir():
         folder = folder.parent
+    walked: list[Path] = []
+    found: Path | None = None
     for candidate in (folder, *folder.parents):
-        own = candidate / CONFIG_FILE
-        if own.is_file():
-            return own
-        pyproject = candidate / PYPROJECT
-        if pyproject.is_file() and _mentions_us(pyproject) and _table(pyproject) is not None:
-            return pyproject
-    return None
+        if candidate in seen:
+            found = seen[candidate]
+            break
+        walked.append(candidate)
+        found = _in_folder(candidate)
+        if found is not None:
+            break
+    for candidate in walked:  # each folder walked has the answer found above it
+        seen[candidate] = found
+    return found
 
 
 def find_config(paths: Sequence[Path]) -> Path | None:
     """The configuration file nearest to the plans: walking up from each path, the first
     folder with ``complycheck.toml``, or with a ``pyproject.toml`` that has
     ``[tool.complycheck]``. Paths under different configurations are an error."""
-    found = {p: _nearest(p) for p in (paths or [Path(".")])}
+    seen: dict[Path, Path | None] = {}
+    found = {p: _nearest(p, seen) for p in (paths or [Path(".")])}
     files = sorted({str(f) for f in found.values()})
     if len(files) > 1:
         detail = "; ".join(f"{p} uses {c or 'none'}" for p, c in found.items())
