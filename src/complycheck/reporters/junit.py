@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from ..i18n import Lang
 from .canonical import CanonicalReport, FindingDoc, PlanDoc, ProblemDoc
 from .text import INPUT_ERROR
-from .words import word
+from .words import pick, word
 
 # Characters XML 1.0 cannot hold, even escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -95,8 +95,8 @@ class _Cases:
 def _finding_body(f: FindingDoc, lang: Lang) -> str:
     lines = [
         f"{f['display']}: {f['rule_id']} {f['severity']}",
-        f["message"][lang.value],
-        f"{word('fix', lang)}: {f['remediation'][lang.value]}",
+        pick(f["message"], lang),
+        f"{word('fix', lang)}: {pick(f['remediation'], lang)}",
     ]
     if f["justification"]:
         lines.append(f"{word('justification', lang)}: {f['justification']}")
@@ -114,7 +114,7 @@ def _add_finding(cases: _Cases, f: FindingDoc, lang: Lang) -> None:
     name = f"{f['rule_id']} {f['entity_key']}"
     body = _finding_body(f, lang)
     if f["status"] == "open":
-        message = f"{f['display']}: {f['message'][lang.value]}"
+        message = f"{f['display']}: {pick(f['message'], lang)}"
         cases.add(name, "failure", f"{f['rule_id']} {f['severity']}", message, body)
         return
     reason = word(f["status"], lang)

@@ -12,7 +12,7 @@ import re
 from ..i18n import Lang
 from .canonical import CanonicalReport, FindingDoc, RuleDoc
 from .text import INPUT_ERROR
-from .words import summary_line, word
+from .words import pick, summary_line, word
 
 _SPECIAL = re.compile(r"([\\`*_\[\]|~#])")  # emphasis, code, links, tables, headings
 
@@ -54,7 +54,7 @@ def _table(doc: CanonicalReport, lang: Lang) -> list[str]:
             f["rule_id"],
             code(f["display"], in_table=True),
             _entity(f),
-            escape(f["message"][lang.value]),
+            escape(pick(f["message"], lang)),
         )
         lines.append("| " + " | ".join(cells) + " |")
     return lines
@@ -64,7 +64,7 @@ def _citation(rule: RuleDoc | None, lang: Lang) -> str | None:
     source = rule["source"] if rule else None
     if source is None:
         return None
-    where = escape(f"{source['jurisdiction'][lang.value]} {source['item']}")
+    where = escape(f"{pick(source['jurisdiction'], lang)} {source['item']}")
     return f"{word('source', lang)}: {where} 「{escape(source['quote'])}」"
 
 
@@ -74,9 +74,9 @@ def _details(doc: CanonicalReport, lang: Lang) -> list[str]:
     for f in doc["findings"]:
         out.append(f"**{f['rule_id']}** {code(f['display'])} {_entity(f)}")
         out.append("")
-        out.append(escape(f["message"][lang.value]))
+        out.append(escape(pick(f["message"], lang)))
         out.append("")
-        out.append(f"- {word('fix', lang)}: {escape(f['remediation'][lang.value])}")
+        out.append(f"- {word('fix', lang)}: {escape(pick(f['remediation'], lang))}")
         if f["justification"]:
             out.append(f"- {word('justification', lang)}: {escape(f['justification'])}")
         waiver = f["waiver"]
@@ -122,13 +122,13 @@ def render_markdown(doc: CanonicalReport, lang: Lang) -> str:
     if fixed:
         body = [
             f"- {x['rule_id']} {code(x['file'])} {escape(x['entity_key'])}: "
-            f"{escape(x['message'][lang.value])}"
+            f"{escape(pick(x['message'], lang))}"
             for x in fixed
         ]
         lines += _collapsed(f"{word('fixed_since', lang)} ({len(fixed)})", [*body, ""])
     if doc["comparisons"]:
         body = [
-            f"- {c['rule_id']} {code(c['plan_file'])}: {escape(c['message'][lang.value])}"
+            f"- {c['rule_id']} {code(c['plan_file'])}: {escape(pick(c['message'], lang))}"
             for c in doc["comparisons"]
         ]
         lines += _collapsed(f"{word('compares', lang)} ({len(doc['comparisons'])})", [*body, ""])

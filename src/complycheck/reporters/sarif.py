@@ -20,7 +20,7 @@ from urllib.parse import quote
 from ..i18n import Lang
 from .canonical import CanonicalReport, FindingDoc, ProblemDoc, RuleDoc
 from .text import INPUT_ERROR
-from .words import word
+from .words import pick, word
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -46,11 +46,11 @@ def _uri(file: str) -> str:
 
 def _help(rule: RuleDoc, lang: Lang) -> tuple[str, str]:
     """The rule's help as text and as Markdown: why, and the policy text it comes from."""
-    rationale = rule["rationale"][lang.value]
+    rationale = pick(rule["rationale"], lang)
     source = rule["source"]
     if source is None:
         return rationale, rationale
-    where = f"{source['jurisdiction'][lang.value]} {source['item']} ({source['seed']})"
+    where = f"{pick(source['jurisdiction'], lang)} {source['item']} ({source['seed']})"
     text = f"{rationale}\n\n{word('source', lang)}: {where}\n{source['quote']}"
     markdown = f"{rationale}\n\n**{word('source', lang)}:** {where}\n\n> {source['quote']}"
     if lang is Lang.EN:
@@ -66,8 +66,8 @@ def _rule(rule: RuleDoc, lang: Lang) -> dict[str, Any]:
         properties["policy"] = rule["source"]
     return {
         "id": rule["id"],
-        "shortDescription": {"text": rule["title"][lang.value]},
-        "fullDescription": {"text": rule["rationale"][lang.value]},
+        "shortDescription": {"text": pick(rule["title"], lang)},
+        "fullDescription": {"text": pick(rule["rationale"], lang)},
         "help": {"text": text, "markdown": markdown},
         "defaultConfiguration": {"level": _LEVELS[rule["severity"]]},
         "properties": properties,
@@ -89,7 +89,7 @@ def _physical(location: dict[str, Any]) -> dict[str, Any]:
 
 
 def _result(f: FindingDoc, index: int, lang: Lang) -> dict[str, Any]:
-    message = f"{f['message'][lang.value]}\n{word('fix', lang)}: {f['remediation'][lang.value]}"
+    message = f"{pick(f['message'], lang)}\n{word('fix', lang)}: {pick(f['remediation'], lang)}"
     result: dict[str, Any] = {
         "ruleId": f["rule_id"],
         "ruleIndex": index,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..i18n import Lang
 from .canonical import CanonicalReport, FindingDoc
-from .words import status_word, summary_line, word
+from .words import pick, status_word, summary_line, word
 
 INPUT_ERROR = "INPUT-ERROR"
 
@@ -20,7 +20,7 @@ def render_text(doc: CanonicalReport, lang: Lang) -> str:
     severity is the English code, whatever the language, so that tools can read it."""
     lines = [
         f"{f['display']}: {f['rule_id']} {f['severity']}{_status(f, lang)} "
-        f"{f['message'][lang.value]}"
+        f"{pick(f['message'], lang)}"
         for f in doc["findings"]
     ]
     for plan in doc["plans"]:
@@ -61,7 +61,7 @@ def render_github(doc: CanonicalReport, lang: Lang) -> str:
     for f in doc["findings"]:
         level = _LEVELS[f["severity"]] if f["status"] == "open" else "notice"
         loc = f["location"]
-        message = f"{f['message'][lang.value]}\n{word('fix', lang)}: {f['remediation'][lang.value]}"
+        message = f"{pick(f['message'], lang)}\n{word('fix', lang)}: {pick(f['remediation'], lang)}"
         if f["waiver"] is not None:
             message += f"\n{word('waiver', lang)}: {f['waiver']['reason']}"
         title = f"{f['rule_id']} {f['entity_key']}{_status(f, lang)}"

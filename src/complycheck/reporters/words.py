@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from ..i18n import Lang
-from .canonical import CanonicalReport, FindingDoc
+from collections.abc import Mapping
+
+from ..i18n import Lang, Text
+from .canonical import CanonicalReport, FindingDoc, TextDoc
 
 WORDS: dict[str, dict[str, str]] = {
     "error": {"zh": "错误", "en": "error"},
@@ -42,8 +44,14 @@ WORDS: dict[str, dict[str, str]] = {
 }
 
 
+def pick(text: TextDoc | Mapping[str, str], lang: Lang) -> str:
+    """A canonical text (``{"zh": ..., "en": ...}``) in ``lang``, chosen as :class:`Text`
+    chooses, so that every format speaks the report's language the same way."""
+    return Text.model_construct(zh=text["zh"], en=text["en"]).get(lang)
+
+
 def word(key: str, lang: Lang) -> str:
-    return WORDS[key][lang.value]
+    return pick(WORDS[key], lang)
 
 
 def sep(lang: Lang) -> str:
