@@ -19,6 +19,7 @@ from .rulebook.compiler import CompiledRule
 from .rulebook.load import LoadedRule, Rulebook
 from .rulebook.packs import Selection
 from .validate import LoadedPlan, load_plan
+from .waivers import plan_waivers
 
 PLAN_SUFFIXES = (".yaml", ".yml", ".json")
 MIN_FILES_FOR_WORKERS = 4  # below this, starting workers costs more than it saves
@@ -206,6 +207,7 @@ def check_plan(
         applied=tuple(r.id for r in applied),
         skipped=tuple(skipped),
         failures=tuple(RuleFailure(k, v) for k, v in sorted(failures.items())),
+        waivers=plan_waivers(loaded),
     )
 
 

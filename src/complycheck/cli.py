@@ -11,28 +11,49 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 from . import __version__
+from .cli_config import (
+    OrderedCommand,
+    check_rule_selection,
+    config_options,
+    fatal,
+    output_requests,
+    settings_from,
+)
 from .engine import EngineName, make_engine
-from .errors import RulebookError
-from .findings import Severity
+from .errors import InputError, Problem, RulebookError
 from .i18n import Lang, default_lang
 from .report import ExitCode
+from .reporters.formats import FORMAT_HELP
 
 if TYPE_CHECKING:
+    from .config import Settings
+    from .policy import Policy
+    from .report import Report
     from .rulebook.load import Rulebook
 
 EXIT_CODES_HELP = """\b
 Exit codes:
-  0  no findings at or above the --fail-on level
-  1  findings at or above the --fail-on level
-  2  usage error, unreadable or invalid plan, broken rule file,
-     or a rule that could not be evaluated
+  0  no open findings at or above the --fail-on level
+     (waived findings and findings known from the baseline do not count)
+  1  open findings at or above the --fail-on level
+  2  usage error, unreadable or invalid plan, configuration, waiver or
+     baseline file, broken rule file, or a rule that could not be evaluated
 """
+
+OUTPUTS_HELP = """\b
+Outputs: --format FMT writes to standard output; --format FMT=FILE, or
+--format FMT --output FILE, writes FILE (atomically). Repeat --format for
+several outputs in one run, at most one of them to standard output, e.g.
+  --format sarif --output r.sarif --format junit=junit.xml --format rich
+Formats:
+""" + "\n".join(f"  {fmt.value:<9} {text}" for fmt, text in FORMAT_HELP.items())
 
 LANG_OPTION = click.option(
     "--lang",
     type=click.Choice([lang.value for lang in Lang]),
     default=None,
-    help="Report language. Default: from the locale (zh for zh_* locales), else en.",
+    help="Report language. Default: lang in the configuration file (check, config), else "
+    "from the locale (zh for zh_* locales), else en.",
 )
 RULES_OPTION = click.option(
     "--rules",
@@ -70,16 +91,9 @@ def cli() -> None:
     """Check institutional-reform (机构编制) plans against the policy rulebook."""
 
 
-@cli.command(epilog=EXIT_CODES_HELP)
+@cli.command(cls=OrderedCommand, epilog=EXIT_CODES_HELP + "\n" + OUTPUTS_HELP)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @LANG_OPTION
-@click.option(
-    "--fail-on",
-    type=click.Choice(["error", "warning", "never"]),
-    default="error",
-    show_default=True,
-    help="Lowest severity that makes the exit code 1.",
-)
 @RULES_OPTION
 @click.option(
     "--pack",
@@ -114,24 +128,70 @@ def cli() -> None:
     help="Check plans in this many worker processes (0: one per CPU, for 4 plans or more). "
     "The report is the same.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="Print only the summary line (and input errors).")
+@click.option(
+    "--quiet", "-q", is_flag=True, help="rich: print only the summary line (and input errors)."
+)
+@click.option(
+    "--format",
+    "-f",
+    "formats",
+    multiple=True,
+    metavar="FMT[=FILE]",
+    help="Output format, and optionally the file to write it to. Repeatable: "
+    "rich (default), text, json, sarif, junit, github, markdown.",
+)
+@click.option(
+    "--output",
+    "-o",
+    "output",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the --format just before this option (or the default rich report) to FILE "
+    "instead of standard output. Repeatable, one after each --format.",
+)
+@config_options
+@click.option(
+    "--update-baseline",
+    is_flag=True,
+    help="Write this run's findings to the --baseline file (atomically), keeping the entries "
+    "of plans not checked; the run then counts them as known.",
+)
 def check(
     paths: tuple[Path, ...],
     lang: str | None,
-    fail_on: str,
     rule_dirs: tuple[Path, ...],
     packs: tuple[str, ...],
     as_of: Any,
     engine: str,
     jobs: int,
     quiet: bool,
+    formats: tuple[str, ...],
+    output: tuple[Path, ...],
+    update_baseline: bool,
+    **overrides: Any,
 ) -> None:
     """Check plan files (YAML or JSON), or every plan file under the given folders."""
     from .check import Options, check_paths
-    from .reporters.rich_report import make_console, render_rich
+    from .policy import apply_policy, load_policy, run_date, source_date_epoch
+    from .reporters.outputs import OutputError, RunOutput, parse_outputs, write_outputs
 
-    language = Lang(lang) if lang else default_lang()
-    rulebook = _rulebook(rule_dirs)
+    try:
+        outputs = parse_outputs(output_requests(click.get_current_context(), formats, output))
+    except OutputError as exc:
+        raise click.BadParameter(str(exc), param_hint="--format/--output") from None
+    settings = settings_from(paths, lang=lang, rule_dirs=rule_dirs, **overrides)
+    if update_baseline and settings.baseline.value is None:
+        raise click.BadParameter(
+            "needs a baseline file: --baseline FILE, or baseline in the configuration",
+            param_hint="--update-baseline",
+        )
+    rulebook = _rulebook(settings.rules.value)
+    check_rule_selection(rulebook, settings)
+    try:
+        now = source_date_epoch()
+        policy = load_policy(settings, run_date(), update_baseline=update_baseline)
+    except InputError as exc:
+        fatal("the waivers or the baseline cannot be used", exc.problems)
     # A run allocates many short-lived objects; the rulebook and modules live throughout.
     # Freezing those and collecting less often spares the collector from re-scanning them.
     gc.freeze()
@@ -151,13 +211,51 @@ def check(
             make_engine(EngineName(engine)),
             options,
             jobs=workers,
-            rule_dirs=rule_dirs,
+            rule_dirs=settings.rules.value,
         )
     except RulebookError as exc:  # found while checking (a worker's rulebook, say): still fatal
         _broken_rulebook(exc)
-    render_rich(report, make_console(), language, quiet=quiet)
-    level = None if fail_on == "never" else Severity(fail_on)
-    sys.exit(report.exit_code(level))
+    report = apply_policy(report, policy, {r.spec.id for r in rulebook.rules})
+    if update_baseline:
+        report = _update_baseline(report, policy, settings)
+    run = RunOutput(
+        report=report,
+        rulebook=rulebook,
+        lang=settings.lang.value,
+        fail_on=settings.fail_level,
+        severities=policy.severities,
+        quiet=quiet,
+        now=now,
+    )
+    try:
+        write_outputs(outputs, run, lambda text: click.echo(text, nl=False))
+    except OSError as exc:
+        where = exc.filename or "the output"
+        fatal("an output cannot be written", [Problem(str(where), None, str(exc.strerror))])
+    sys.exit(report.exit_code(settings.fail_level))
+
+
+def _update_baseline(report: Report, policy: Policy, settings: Settings) -> Report:
+    """Write the baseline; say on standard error what changed, or why it was not written."""
+    from .policy import update_baseline
+
+    path = settings.baseline.value
+    assert path is not None
+    new = sum(1 for f in report.findings if f.baseline == "new")
+    fixed = len(report.fixed or ())
+    try:
+        report = update_baseline(report, policy, path)
+    except InputError as exc:
+        for problem in exc.problems:
+            click.echo(f"complycheck: {problem}", err=True)
+        return report
+    known = sum(1 for f in report.findings if f.baseline == "known")
+    click.echo(
+        f"complycheck: baseline {path} updated: {known} finding(s); "
+        f"{new} added, {fixed} fixed since the previous baseline",
+        err=True,
+    )
+    return report
 
 
 @cli.command("rules")
@@ -200,6 +298,25 @@ def explain_command(rule_id: str, lang: str | None, rule_dirs: tuple[Path, ...])
         known = ", ".join(r.spec.id for r in rulebook.rules)
         raise click.BadParameter(f"no rule {rule_id!r}; known: {known}", param_hint="RULE_ID")
     print_explain(rulebook, rule, language)
+
+
+@cli.command("config")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@LANG_OPTION
+@RULES_OPTION
+@config_options
+def config_command(
+    paths: tuple[Path, ...], lang: str | None, rule_dirs: tuple[Path, ...], **overrides: Any
+) -> None:
+    """Show the configuration a check of PATHS (default: the current folder) would use: each
+    value and where it comes from (the command line, a configuration file and line, or the
+    default). Takes the options of check that override the configuration."""
+    from .config import describe
+
+    settings = settings_from(paths, lang=lang, rule_dirs=rule_dirs, **overrides)
+    rulebook = _rulebook(settings.rules.value)
+    check_rule_selection(rulebook, settings)
+    click.echo(describe(settings), nl=False)
 
 
 def main() -> None:

@@ -4,14 +4,16 @@ citation of the policy text, rendered from the rule's own templates."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from .facts import NONE, SCHEMA, Fact
 from .i18n import Lang, Text
+from .model.plan import Waiver
 from .rulebook.calc import computed
 from .rulebook.compiler import CompiledRule
 from .rulebook.spec import PLACEHOLDER, Source
@@ -39,6 +41,17 @@ class Location:
 
 
 @dataclass(frozen=True)
+class Waived:
+    """The waiver that covers a finding, and where it is written."""
+
+    waiver: Waiver
+    location: Location
+
+
+BaselineState = Literal["new", "known"]
+
+
+@dataclass(frozen=True)
 class Finding:
     rule_id: str
     severity: Severity
@@ -50,16 +63,30 @@ class Finding:
     message: Text
     remediation: Text
     values: tuple[tuple[str, Any], ...]
-    citation: Source
+    citation: Source | None  # None: a finding about a waiver, which no policy text decides
     justification: str | None = None
+    params: tuple[tuple[str, Any], ...] = ()  # the rule's parameters as they applied
+    waiver: Waived | None = None  # an accepted exception: shown and counted, never failing
+    baseline: BaselineState | None = None  # with a baseline: new, or known before
 
     @property
     def fingerprint(self) -> str:
-        """Stable identity by meaning: plan, rule, entity and the values that decided it."""
-        basis = "|".join(
-            [self.plan_id, self.rule_id, self.entity, self.entity_key, repr(self.values)]
+        """Stable identity by meaning: the plan, the rule, the entity, and the rule's
+        parameters as they applied. Neither the place in the file nor the plan's figures
+        take part, so moving or reordering entries, or a figure that changes while still
+        in breach, leaves it unchanged."""
+        basis = json.dumps(
+            [self.plan_id, self.rule_id, self.entity, self.entity_key, self.params],
+            ensure_ascii=False,
+            sort_keys=True,
+            default=str,
         )
         return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the finding counts against the plan: not waived, not known before."""
+        return self.waiver is None and self.baseline != "known"
 
     def sort_key(self) -> tuple[Any, ...]:
         return (self.location, self.rule_id, self.entity_key)
@@ -136,6 +163,7 @@ def make_finding(rule: CompiledRule, fact: Fact, plan_id: str, source: SourceMap
     )
     shown = tuple((f, fact.values[f]) for f in rule.fields if f in fact.values and f != "name")
     shown += tuple(sorted((k, v) for k, v in params.items() if isinstance(v, int | float | str)))
+    applied = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
     return Finding(
         rule_id=spec.id,
         severity=severity,
@@ -154,4 +182,5 @@ def make_finding(rule: CompiledRule, fact: Fact, plan_id: str, source: SourceMap
         values=shown,
         citation=spec.source,
         justification=fact.justification if spec.in_principle else None,
+        params=applied,
     )

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 from .errors import Problem
-from .findings import Finding, Severity
+from .findings import Finding, Location, Severity
 from .i18n import Text
+from .model.plan import Waiver
 
 
 class ExitCode(IntEnum):
@@ -37,6 +38,30 @@ class RuleFailure:
 
 
 @dataclass(frozen=True)
+class LocatedWaiver:
+    """A waiver written in a plan or a waiver file, and where."""
+
+    plan_id: str
+    waiver: Waiver
+    location: Location
+    path: str = ""  # where in its file, as a field path: waivers[2]
+
+
+@dataclass(frozen=True)
+class FixedFinding:
+    """A finding of the baseline that this run no longer finds."""
+
+    fingerprint: str
+    plan_id: str
+    rule_id: str
+    entity: str
+    entity_key: str
+    entity_name: str
+    file: str
+    message: Text
+
+
+@dataclass(frozen=True)
 class PlanReport:
     file: str
     plan_id: str
@@ -49,6 +74,7 @@ class PlanReport:
     comparisons: tuple[Finding, ...] = ()  # advisory benchmarks: never violations
     skipped: tuple[SkippedRule, ...] = ()
     failures: tuple[RuleFailure, ...] = ()
+    waivers: tuple[LocatedWaiver, ...] = ()  # the plan's own waivers
 
 
 @dataclass(frozen=True)
@@ -56,17 +82,22 @@ class Report:
     plans: tuple[PlanReport, ...]
     input_errors: tuple[Problem, ...] = ()
     engine: str = "durable"
+    fixed: tuple[FixedFinding, ...] | None = None  # None: no baseline was compared
 
     @property
     def findings(self) -> list[Finding]:
         return [f for p in self.plans for f in p.findings]
 
     def counts(self) -> Counter[Severity]:
+        """Findings by severity, waived and known ones included: they are shown, not hidden."""
         return Counter(f.severity for f in self.findings)
 
     def exit_code(self, fail_on: Severity | None) -> ExitCode:
+        """Waived findings and findings known from the baseline never fail a run."""
         if self.input_errors or any(p.failures for p in self.plans):
             return ExitCode.ERROR
-        if fail_on is not None and any(f.severity.rank >= fail_on.rank for f in self.findings):
+        if fail_on is not None and any(
+            f.is_open and f.severity.rank >= fail_on.rank for f in self.findings
+        ):
             return ExitCode.FINDINGS
         return ExitCode.OK

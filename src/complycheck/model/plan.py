@@ -285,6 +285,26 @@ class ControlNumbers(Model):
     quotas: ControlQuotas | None = None
 
 
+class Waiver(Model):
+    """An accepted exception (豁免): ``rule`` is not reported as a violation for ``entity``
+    until ``expires`` (inclusive). It states why, who approved it and the approval document
+    (批准文件文号)."""
+
+    rule: Ident
+    entity: Ident
+    reason: Reason
+    approver: Name
+    document: Name
+    expires: Date
+
+    @field_validator("reason", "approver", "document")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("expected a non-blank text: a waiver states why, who and where")
+        return value
+
+
 class Plan(Model):
     """A whole submitted plan."""
 
@@ -295,8 +315,11 @@ class Plan(Model):
     enforcement_teams: list[EnforcementTeam] = Field(default_factory=list)
     problems: list[Problem] = Field(default_factory=list)
     control_numbers: ControlNumbers | None = None
+    waivers: list[Waiver] = Field(default_factory=list)
 
-    @field_validator("units", "townships", "grids", "enforcement_teams", "problems", mode="before")
+    @field_validator(
+        "units", "townships", "grids", "enforcement_teams", "problems", "waivers", mode="before"
+    )
     @classmethod
     def _list_or_none(cls, value: Any) -> Any:
         return [] if value is None else value

@@ -24,6 +24,10 @@ THEME = Theme(
         "muted": "dim",
         "ok": "bold green",
         "quote": "italic",
+        "status.waived": "bold blue",
+        "status.known": "dim",
+        "status.new": "bold",
+        "status.fixed": "green",
     }
 )
 
@@ -48,6 +52,14 @@ WORDS = {
     "as_of": {"zh": "依据日期", "en": "as of"},
     "compares": {"zh": "对照参考（非违规）", "en": "How this plan compares (not violations)"},
     "comparisons": {"zh": "项对照参考", "en": "comparison(s)"},
+    "waived": {"zh": "已豁免", "en": "waived"},
+    "known": {"zh": "基线已有", "en": "known"},
+    "new": {"zh": "新增", "en": "new"},
+    "fixed": {"zh": "已整改", "en": "fixed"},
+    "waiver": {"zh": "豁免", "en": "Waived"},
+    "approved_by": {"zh": "批准人", "en": "approved by"},
+    "until": {"zh": "有效期至", "en": "until"},
+    "fixed_since": {"zh": "基线中已整改的问题", "en": "Fixed since the baseline"},
 }
 
 
@@ -88,17 +100,40 @@ def severity_label(sev: Severity, lang: Lang) -> RichText:
     return RichText(w(sev.value, lang), style=f"sev.{sev.value}")
 
 
+def _status(f: Finding) -> str | None:
+    """``waived`` or, with a baseline, ``known`` or ``new``."""
+    if f.waiver is not None:
+        return "waived"
+    return f.baseline
+
+
 def _finding(f: Finding, lang: Lang) -> list[Line]:
+    status = _status(f)
     head = RichText.assemble(
         (f"{f.location}", "loc"),
         "  ",
         severity_label(f.severity, lang),
+        ("  " + w(status, lang), f"status.{status}") if status else "",
         "  ",
         (f.entity_key, "bold"),
         "  ",
         f.entity_name if f.entity_name != f.entity_key else "",
     )
     lines: list[Line] = [Whole(head), RichText("  " + f.message.get(lang))]
+    if f.waiver is not None:
+        v = f.waiver.waiver
+        sep = "，" if lang is Lang.ZH else ", "
+        lines.append(
+            RichText.assemble(
+                ("  " + w("waiver", lang) + colon(lang), "status.waived"),
+                v.reason,
+                (
+                    f"  ({v.document}{sep}{w('approved_by', lang)} {v.approver}{sep}"
+                    f"{w('until', lang)} {v.expires}; {f.waiver.location})",
+                    "muted",
+                ),
+            )
+        )
     if f.justification:
         lines.append(
             RichText.assemble(
@@ -111,8 +146,10 @@ def _finding(f: Finding, lang: Lang) -> list[Line]:
     return lines
 
 
-def _citation(f: Finding, lang: Lang) -> RichText:
+def _citation(f: Finding, lang: Lang) -> RichText | None:
     src = f.citation
+    if src is None:  # a finding about a waiver: no policy text decides it
+        return None
     quote = src.quote if len(src.quote) <= 60 else src.quote[:58] + "……"
     return RichText.assemble(
         ("  " + w("source", lang) + colon(lang), "muted"),
@@ -144,7 +181,9 @@ def _plan(plan: PlanReport, lang: Lang) -> list[Line]:
                 (rule_id, "rule"), "  ", (f"{len(items)} {w('findings', lang)}", "muted")
             )
         )
-        parts.append(_citation(first, lang))
+        citation = _citation(first, lang)
+        if citation is not None:
+            parts.append(citation)
         for f in items:
             parts.extend(_finding(f, lang))
     for failure in plan.failures:
@@ -184,6 +223,24 @@ def _plan(plan: PlanReport, lang: Lang) -> list[Line]:
     return parts
 
 
+def _fixed(report: Report, lang: Lang) -> list[Line]:
+    """The baseline's findings no longer found."""
+    if not report.fixed:
+        return []
+    lines: list[Line] = [RichText(w("fixed_since", lang) + ":", style="status.fixed")]
+    for f in report.fixed:
+        name = f"  {f.entity_name}" if f.entity_name != f.entity_key else ""
+        lines.append(
+            Whole(
+                RichText.assemble(
+                    ("  " + f.rule_id, "rule"), "  ", (f.file, "loc"), "  ", f.entity_key, name
+                )
+            )
+        )
+        lines.append(RichText("    " + f.message.get(lang), style="muted"))
+    return lines
+
+
 def _errors(problems: tuple[Problem, ...], lang: Lang) -> list[Line]:
     lines = [Whole(RichText(str(p), style="sev.error")) for p in problems]
     return [RichText(w("input_errors", lang) + ":", style="sev.error"), *lines]
@@ -200,6 +257,16 @@ def _summary(report: Report, lang: Lang) -> RichText:
             text.append(", ")
         text.append(f"{counts.get(sev, 0)} ")
         text.append_text(severity_label(sev, lang))
+    waived = sum(1 for f in report.findings if f.waiver is not None)
+    if waived or any(p.waivers for p in report.plans):
+        text.append(f", {waived} ")
+        text.append(w("waived", lang), style="status.waived")
+    if report.fixed is not None:
+        for state in ("known", "new"):
+            text.append(f", {sum(1 for f in report.findings if f.baseline == state)} ")
+            text.append(w(state, lang), style=f"status.{state}")
+        text.append(f", {len(report.fixed)} ")
+        text.append(w("fixed", lang), style="status.fixed")
     comparisons = sum(len(p.comparisons) for p in report.plans)
     if comparisons:
         text.append(f", {comparisons} {w('comparisons', lang)}")
@@ -215,6 +282,8 @@ def render_rich(report: Report, console: Console, lang: Lang, *, quiet: bool = F
     lines: list[Line] = []
     for plan in [] if quiet else report.plans:
         lines.extend(_plan(plan, lang))
+    if not quiet:
+        lines.extend(_fixed(report, lang))
     if report.input_errors:
         lines.extend(_errors(report.input_errors, lang))
     lines.append(_summary(report, lang))
