@@ -30,9 +30,11 @@ Exit codes:
 
 LANG_OPTION = click.option(
     "--lang",
-    type=click.Choice([lang.value for lang in Lang]),
+    type=click.Choice([lang.value for lang in Lang], case_sensitive=False),
     default=None,
-    help="Report language. Default: from the locale (zh for zh_* locales), else en.",
+    help="Report language: zh (simplified characters), zh-Hant (traditional characters) or "
+    "en. Default: from the locale (zh-Hant for zh_TW, zh_HK and zh_MO, zh for other zh_* "
+    "locales), else en.",
 )
 RULES_OPTION = click.option(
     "--rules",

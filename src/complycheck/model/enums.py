@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from ..i18n import Lang, fold
+from ..i18n import Lang, fold, pick
 
 
 class Coded(StrEnum):
@@ -45,9 +45,7 @@ class Coded(StrEnum):
 
     def label(self, lang: Lang) -> str:
         """The display label: the Chinese one, or the English code in words."""
-        if lang is Lang.ZH:
-            return _LABELS[type(self)][self.value][0]
-        return self.value.replace("_", " ")
+        return pick(_LABELS[type(self)][self.value][0], self.value.replace("_", " "), lang)
 
 
 _LABELS: dict[type[Coded], dict[str, tuple[str, ...]]] = {}

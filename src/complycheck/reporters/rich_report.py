@@ -11,7 +11,7 @@ from rich.theme import Theme
 
 from ..errors import Problem
 from ..findings import Finding, Severity
-from ..i18n import Lang
+from ..i18n import Lang, pick
 from ..report import PlanReport, Report
 
 THEME = Theme(
@@ -52,12 +52,12 @@ WORDS = {
 
 
 def w(key: str, lang: Lang) -> str:
-    return WORDS[key][lang.value]
+    return pick(WORDS[key]["zh"], WORDS[key]["en"], lang)
 
 
 def colon(lang: Lang) -> str:
     """A label's colon: full-width in Chinese, so that the text after it wraps with it."""
-    return "：" if lang is Lang.ZH else ": "
+    return "：" if lang.chinese else ": "
 
 
 def make_console(

@@ -11,7 +11,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text as RichText
 
-from ..i18n import Lang
+from ..i18n import Lang, pick
 from ..rulebook.load import LoadedRule, Rulebook
 from ..rulebook.spec import Dated
 from ..rulebook.spec import Table as ParamTable
@@ -43,7 +43,7 @@ HEAD = {
 
 
 def h(key: str, lang: Lang) -> str:
-    return HEAD[key][lang.value]
+    return pick(HEAD[key]["zh"], HEAD[key]["en"], lang)
 
 
 def _packs_of(rulebook: Rulebook, rule_id: str) -> list[str]:
