@@ -13,6 +13,7 @@ from .errors import InputError, Problem
 from .facts import build_facts
 from .findings import Finding, make_finding
 from .i18n import Text, fold
+from .ledger import WORKBOOK_SUFFIXES, is_csv_ledger, is_ledger, load_ledger
 from .model.plan import Plan
 from .report import PlanReport, Report, RuleFailure, SkippedRule
 from .rulebook.compiler import CompiledRule
@@ -39,16 +40,25 @@ class PlanFile:
 
 
 def discover(paths: Sequence[Path]) -> tuple[list[PlanFile], list[Problem]]:
-    """Plan files named directly, and every plan file below the named folders, sorted."""
+    """Plan files named directly, and every plan file below the named folders, sorted. A
+    workbook, or a folder holding a ledger's CSV files, is a plan too."""
     found: list[PlanFile] = []
     missing: list[Problem] = []
     for path in paths:
+        if path.is_dir() and is_csv_ledger(path):
+            found.append(PlanFile(path, str(path)))
         if path.is_dir():
             files = sorted(
                 p
                 for p in path.rglob("*")
-                if p.suffix.lower() in PLAN_SUFFIXES
-                and p.is_file()
+                if (
+                    (p.suffix.lower() in PLAN_SUFFIXES and p.is_file())
+                    or (
+                        (p.suffix.lower() in WORKBOOK_SUFFIXES and p.is_file())
+                        and not p.name.startswith("~$")
+                    )  # Excel's lock file of an open workbook
+                    or (p.is_dir() and is_csv_ledger(p))
+                )
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             found.extend(PlanFile(p, str(p)) for p in files)
@@ -213,7 +223,10 @@ def _check_file(
     plan_file: PlanFile, rulebook: Rulebook, engine: Engine, options: Options
 ) -> PlanReport | list[Problem]:
     try:
-        loaded = load_plan(plan_file.path, display=plan_file.display)
+        if is_ledger(plan_file.path):
+            loaded = load_ledger(plan_file.path, display=plan_file.display)
+        else:
+            loaded = load_plan(plan_file.path, display=plan_file.display)
         return check_plan(loaded, rulebook, engine, options)
     except InputError as exc:
         return exc.problems
@@ -295,7 +308,7 @@ def check_paths(
         else:
             problems.extend(result)
     if not files and not problems:
-        looked = ", ".join(PLAN_SUFFIXES)
+        looked = ", ".join((*PLAN_SUFFIXES, *WORKBOOK_SUFFIXES)) + " or a folder of CSV sheets"
         where = ", ".join(map(str, paths))
         problems.append(Problem(where, None, f"no plan files found (looked for {looked})"))
     return Report(tuple(reports), tuple(problems), engine.name)

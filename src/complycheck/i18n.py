@@ -82,12 +82,13 @@ def to_simplified(text: str) -> str:
 def _s2t() -> object:
     import opencc
 
-    return opencc.OpenCC("s2t")
+    return opencc.OpenCC("s2tw")  # Taiwan standard characters (為, 核), no phrase changes
 
 
 @lru_cache(maxsize=65536)
 def to_traditional(text: str) -> str:
-    """``text`` in traditional characters (ASCII passes through untouched)."""
+    """``text`` in traditional characters, in their Taiwan standard forms, the forms the
+    traditional-script policy sources use (ASCII passes through untouched)."""
     if text.isascii():
         return text
     return str(_s2t().convert(text))  # type: ignore[attr-defined]

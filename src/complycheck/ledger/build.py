@@ -1,0 +1,367 @@
+"""A ledger's sheets turned into plan data: the same nested data a YAML plan holds, with the
+cell each value came from, so that validation and findings can name ``sheet!cell``.
+
+Rows of child sheets (internal divisions, functions, township institutions, stationed
+agencies) are attached to their parent by the parent's code or name. A township named only in
+the institutions or stationed-agency sheet, when the ledger has no township sheet, is created
+from that name. Values that name a unit or township by its name (a grid's township, a problem's
+unit, predecessors) become its code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import Position, Problem
+from ..i18n import fold
+from ..source import PathKey, SourceMap
+from .cells import half_width
+from .read import Sheet
+from .spec import SheetId, first_header, ledger_spec, normalise, sheet_names
+from .table import Record, find_header, records
+
+# Where each table sheet's entities go in a plan, and the order the sheets are read in
+# (parents before their children).
+TARGETS: dict[SheetId, PathKey] = {
+    "units": ("units",),
+    "townships": ("townships",),
+    "divisions": ("units", "divisions"),
+    "functions": ("units", "functions"),
+    "institutions": ("townships", "institutions"),
+    "stationed_agencies": ("townships", "stationed_agencies"),
+    "grids": ("grids",),
+    "enforcement_teams": ("enforcement_teams",),
+    "problems": ("problems",),
+}
+
+
+@dataclass
+class LedgerSource(SourceMap):
+    """Where each value of a ledger's plan came from. ``cells`` holds every cell of a column
+    that was read, blank or not, with its header as written, to say which column a problem is
+    about."""
+
+    cells: dict[PathKey, tuple[Position, str]] = field(default_factory=dict)
+
+
+@dataclass
+class _Entity:
+    data: dict[str, Any]
+    path: PathKey
+    name: str
+
+
+@dataclass
+class Builder:
+    file: str
+    source: LedgerSource = field(init=False)
+    data: dict[str, Any] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    entities: dict[str, list[_Entity]] = field(default_factory=dict)
+    structural: bool = False  # a sheet, column or row could not be read as a whole
+    sheet_order: dict[str, int] = field(default_factory=dict)  # to list problems sheet by sheet
+
+    def __post_init__(self) -> None:
+        self.source = LedgerSource(self.file)
+
+    def put(self, path: PathKey, value: Any, position: Position) -> None:
+        """Set ``value`` at ``path``, making the mappings above it, and keep its position."""
+        node: Any = self.data
+        for depth, key in enumerate(path[:-1]):
+            self.source.values.setdefault(path[: depth + 1], position)
+            node = node.setdefault(key, {}) if isinstance(key, str) else node[key]
+        node[path[-1]] = value
+        self.source.values.setdefault(path, position)
+        if isinstance(value, list):
+            for i in range(len(value)):
+                self.source.values.setdefault((*path, i), position)
+
+    def problem(
+        self, file: str, position: Position | None, message: str, at: str = "", *, whole: bool
+    ) -> None:
+        """Record a problem; ``whole``: a sheet, column or row that cannot be read at all."""
+        self.problems.append(Problem(file, position, message, at))
+        self.structural = self.structural or whole
+
+
+def sheet_key(position: Position) -> str:
+    """Which sheet (of which file) a position is in."""
+    return f"{position.file or ''}!{position.sheet or ''}"
+
+
+def build(file: str, sheets: Iterable[Sheet]) -> Builder:
+    """The plan data of a ledger, where each value came from, and the problems found."""
+    builder = Builder(file)
+    chosen = _choose_sheets(builder, sheets)
+    if "plan" not in chosen:
+        names = ", ".join(ledger_spec().sheets["plan"].names)
+        builder.problem(
+            file,
+            None,
+            f"the ledger has no sheet for the plan itself; expected one named {names}",
+            whole=True,
+        )
+    else:
+        _form(builder, chosen["plan"])
+    for sheet_id in TARGETS:
+        if sheet_id in chosen:
+            _table(builder, sheet_id, chosen[sheet_id], has_townships="townships" in chosen)
+    _resolve_references(builder)
+    return builder
+
+
+def _choose_sheets(builder: Builder, sheets: Iterable[Sheet]) -> dict[SheetId, Sheet]:
+    known = sheet_names()
+    chosen: dict[SheetId, Sheet] = {}
+    for sheet in sheets:
+        builder.sheet_order[sheet_key(sheet.position(1, 1))] = len(builder.sheet_order)
+        key = normalise(sheet.name)
+        if key.startswith("#"):
+            continue
+        if key not in known:
+            if not sheet.hidden:
+                builder.problem(
+                    sheet.file,
+                    sheet.position(1, 1),
+                    f"{sheet.name!r} is not a ledger sheet; expected one of: "
+                    + ", ".join(s.names[0] for s in ledger_spec().sheets.values())
+                    + " (docs/ledger-format.md lists every accepted name; a sheet named 说明 or "
+                    "beginning with # is not read)",
+                    whole=True,
+                )
+            continue
+        sheet_id = known[key]
+        if sheet_id is None:
+            continue
+        if sheet_id in chosen:
+            builder.problem(
+                sheet.file,
+                sheet.position(1, 1),
+                f"sheets {chosen[sheet_id].name!r} and {sheet.name!r} are both the "
+                f"{ledger_spec().sheets[sheet_id].title.en} sheet; keep one",
+                whole=True,
+            )
+            continue
+        chosen[sheet_id] = sheet
+    return chosen
+
+
+# --- the plan sheet: one field per row ---------------------------------------------------
+
+
+def _form(builder: Builder, sheet: Sheet) -> None:
+    """The plan sheet: in each row, a field's name and, in the next filled cell, its value."""
+    from .cells import CellError, clean_text, convert
+    from .spec import lookup
+
+    spec = ledger_spec().sheets["plan"]
+    seen: dict[str, Position] = {}
+    for number, cells in sheet.rows:
+        filled = [c for c in sorted(cells.values(), key=lambda c: c.column) if not c.blank]
+        texts = [c for c in filled if isinstance(c.value, str) and clean_text(c.value)]
+        if not texts:
+            continue
+        name_cell = texts[0]
+        name = str(clean_text(name_cell.value))
+        # a merged title repeats its text in every cell it covers: one cell
+        rest = [c for c in filled if c.column > name_cell.column and c.value != name_cell.value]
+        meaning = lookup("plan", None, name)
+        where = sheet.position(number, name_cell.column)
+        if meaning is None or meaning.role != "field":
+            if rest and (meaning is None or meaning.role == "unsupported"):
+                builder.problem(
+                    sheet.file,
+                    where,
+                    f"unknown field {name!r}; expected one of: "
+                    + ", ".join(first_header(f) for f in spec.fields.values()),
+                    whole=True,
+                )
+            continue  # a title or a heading: a name without a value
+        if meaning.field in seen:
+            builder.problem(sheet.file, where, f"{name!r} is given twice", whole=True)
+            continue
+        seen[meaning.field] = where
+        path = tuple(meaning.field.split("."))
+        if not rest:
+            builder.source.cells[path] = (sheet.position(number, name_cell.column + 1), name)
+            continue
+        value_cell = rest[0]
+        position = sheet.position(number, value_cell.column)
+        builder.source.cells[path] = (position, name)
+        for extra in rest[1:]:
+            builder.problem(
+                sheet.file,
+                sheet.position(number, extra.column),
+                f"one value per row: {name!r} already has its value in the cell to the left",
+                whole=True,
+            )
+        assert meaning.spec is not None
+        if value_cell.error:
+            builder.problem(sheet.file, position, value_cell.error, name, whole=False)
+            continue
+        try:
+            value = convert(value_cell.value, meaning.spec, percent=value_cell.percent)
+        except CellError as exc:
+            builder.problem(sheet.file, position, str(exc), name, whole=False)
+            continue
+        if value is not None:
+            builder.put(path, value, position)
+    for name, field_spec in spec.fields.items():
+        if field_spec.required and name not in seen:
+            builder.problem(
+                sheet.file,
+                sheet.position(sheet.rows[0][0] if sheet.rows else 1, 1),
+                f"the sheet has no row for {name} (expected a row named "
+                f"{first_header(field_spec)!r})",
+                whole=True,
+            )
+    builder.source.values.setdefault(("plan",), sheet.position(1, 1))
+
+
+# --- the table sheets ---------------------------------------------------------------------
+
+
+def _table(builder: Builder, sheet_id: SheetId, sheet: Sheet, *, has_townships: bool) -> None:
+    spec = ledger_spec().sheets[sheet_id]
+    target = TARGETS[sheet_id]
+    if not sheet.rows:
+        return
+    header, problems = find_header(sheet, sheet_id)
+    builder.problems.extend(problems)
+    builder.structural = builder.structural or bool(problems)
+    if header is None:
+        return
+    for item in records(sheet, sheet_id, header):
+        if isinstance(item, Problem):
+            builder.problems.append(item)
+            continue
+        if spec.parent is None:
+            parent_path: PathKey = ()
+        else:
+            found = _parent(
+                builder,
+                sheet,
+                spec.parent.sheet,
+                item,
+                create=spec.parent.create and not has_townships,
+            )
+            if found is None:
+                continue
+            _parent_values(builder, sheet, found, item)
+            parent_path = found.path
+        _place(builder, sheet_id, (*parent_path, target[-1]), item)
+
+
+def _place(builder: Builder, sheet_id: SheetId, list_path: PathKey, record: Record) -> None:
+    node: Any = builder.data
+    for key in list_path:
+        node = (
+            node.setdefault(key, [] if key == list_path[-1] else {})
+            if isinstance(key, str)
+            else node[key]
+        )
+    path = (*list_path, len(node))
+    node.append({})
+    builder.source.values[path] = record.where
+    for field_path, value in record.values.items():
+        builder.put((*path, *field_path), value, record.cells[field_path][0])
+    for field_path, (position, header) in record.cells.items():
+        builder.source.cells[(*path, *field_path)] = (position, header)
+    entity = node[-1]
+    name = str(entity.get("name", entity.get("code", "")))
+    builder.entities.setdefault(sheet_id, []).append(_Entity(entity, path, name))
+
+
+def _parent(
+    builder: Builder, sheet: Sheet, parent_id: SheetId, record: Record, *, create: bool
+) -> _Entity | None:
+    words = ledger_spec().sheets[parent_id].title.en
+    if record.parent is None:
+        builder.problem(
+            sheet.file, record.where, f"the row does not name its {words[:-1]}", whole=True
+        )
+        return None
+    text, position = record.parent
+    found = _find(builder, parent_id, text)
+    if isinstance(found, _Entity):
+        return found
+    if found == "ambiguous":
+        builder.problem(
+            sheet.file, position, f"{text!r} names several {words}; use the code", whole=True
+        )
+        return None
+    if create:  # no township sheet: the township is known by its name
+        parent = Record(record.row, position, {("id",): text, ("name",): text})
+        parent.cells = {("id",): (position, ""), ("name",): (position, "")}
+        _place(builder, parent_id, TARGETS[parent_id], parent)
+        return builder.entities[parent_id][-1]
+    names = ", ".join(ledger_spec().sheets[parent_id].names[:1])
+    builder.problem(
+        sheet.file, position, f"{text!r} is not a code or name in the {names} sheet", whole=True
+    )
+    return None
+
+
+def _find(builder: Builder, sheet_id: SheetId, text: str) -> _Entity | str | None:
+    entities = builder.entities.get(sheet_id, [])
+    text = half_width(text).strip()
+    key = "code" if sheet_id == "grids" else "id"
+    for entity in entities:
+        if entity.data.get(key) == text:
+            return entity
+    named = [e for e in entities if fold(e.name) == fold(text)]
+    if len(named) > 1:
+        return "ambiguous"
+    return named[0] if named else None
+
+
+def _parent_values(builder: Builder, sheet: Sheet, parent: _Entity, record: Record) -> None:
+    """Values of the parent given on a child's row (乡镇类型 on each institution's row): they
+    must agree with each other and with the parent's own sheet."""
+    for field_path, (value, position, header) in record.parent_values.items():
+        path = (*parent.path, *field_path)
+        current = parent.data.get(field_path[0]) if len(field_path) == 1 else None
+        if current is None:
+            builder.put(path, value, position)
+            builder.source.cells.setdefault(path, (position, header))
+        elif fold(str(current)) != fold(str(value)):
+            first = builder.source.values.get(path)
+            where = f" (at {first.describe()})" if first else ""
+            builder.problem(
+                sheet.file,
+                position,
+                f"{header} of {parent.name!r} is {value!r} here but {current!r} before{where}",
+                header,
+                whole=False,
+            )
+
+
+# --- references by name -------------------------------------------------------------------
+
+_REFS: list[tuple[SheetId, str, SheetId]] = [
+    ("units", "predecessors", "units"),
+    ("divisions", "predecessors", "divisions"),
+    ("grids", "township", "townships"),
+    ("problems", "unit", "units"),
+]
+
+
+def _resolve_references(builder: Builder) -> None:
+    """A value naming a unit, division or township by name becomes its code; a value that names
+    nothing is left as written, for validation to report where it is."""
+    for sheet_id, field_name, target in _REFS:
+        for entity in builder.entities.get(sheet_id, []):
+            value = entity.data.get(field_name)
+            if isinstance(value, list):
+                entity.data[field_name] = [_code(builder, target, v) for v in value]
+            elif isinstance(value, str):
+                entity.data[field_name] = _code(builder, target, value)
+
+
+def _code(builder: Builder, sheet_id: SheetId, text: str) -> str:
+    found = _find(builder, sheet_id, text)
+    if isinstance(found, _Entity):
+        return str(found.data.get("id", text))
+    return text
