@@ -516,6 +516,7 @@ def write_xlsx(sheets: list[SheetData], path: Path) -> Path:
             ws.cell(r, c).number_format = number_format
         for top, left, bottom, right in sheet.merges:
             ws.merge_cells(start_row=top, start_column=left, end_row=bottom, end_column=right)
+    path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path
 

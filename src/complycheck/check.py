@@ -13,13 +13,14 @@ from .errors import InputError, Problem
 from .facts import build_facts
 from .findings import Finding, make_finding
 from .i18n import Text, fold
-from .ledger import WORKBOOK_SUFFIXES, is_csv_ledger, is_ledger, load_ledger
+from .ledger import WORKBOOK_SUFFIXES, is_csv_ledger
 from .model.plan import Plan
+from .plans import load_any
 from .report import PlanReport, Report, RuleFailure, SkippedRule
 from .rulebook.compiler import CompiledRule
 from .rulebook.load import LoadedRule, Rulebook
 from .rulebook.packs import Selection
-from .validate import LoadedPlan, load_plan
+from .validate import LoadedPlan
 
 PLAN_SUFFIXES = (".yaml", ".yml", ".json")
 MIN_FILES_FOR_WORKERS = 4  # below this, starting workers costs more than it saves
@@ -223,10 +224,7 @@ def _check_file(
     plan_file: PlanFile, rulebook: Rulebook, engine: Engine, options: Options
 ) -> PlanReport | list[Problem]:
     try:
-        if is_ledger(plan_file.path):
-            loaded = load_ledger(plan_file.path, display=plan_file.display)
-        else:
-            loaded = load_plan(plan_file.path, display=plan_file.display)
+        loaded = load_any(plan_file.path, display=plan_file.display)
         return check_plan(loaded, rulebook, engine, options)
     except InputError as exc:
         return exc.problems

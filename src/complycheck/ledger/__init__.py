@@ -97,15 +97,24 @@ def validate_ledger(builder: Builder) -> LoadedPlan:
     problems = list(builder.problems)
     order = _sheet_order(builder)
     if builder.structural or "plan" not in builder.data:
+        if not problems:  # pragma: no cover - every way to get here records a problem
+            problems.append(Problem(builder.file, None, "the ledger gives no plan"))
         raise InputError(sorted(problems, key=order))
     try:
         loaded = validate_document(Document(builder.data, builder.source, "ledger"))
     except InputError as exc:
+        # A cell that could not be read is left out of the plan: what validation then says
+        # about that cell, or about its row as a whole, follows from it and is not repeated.
         taken = {p.position for p in problems if p.position is not None}
+        rows = {(sheet_key(pos), pos.line) for pos in taken}
         for problem in exc.problems:
             found = _at_cell(problem, builder.source)
-            if found.position is None or found.position not in taken:
-                problems.append(found)
+            pos = found.position
+            if pos is not None and (
+                pos in taken or (not found.path and (sheet_key(pos), pos.line) in rows)
+            ):
+                continue
+            problems.append(found)
         raise InputError(sorted(problems, key=order)) from None
     if problems:
         raise InputError(sorted(problems, key=order))

@@ -62,6 +62,7 @@ class Builder:
     entities: dict[str, list[_Entity]] = field(default_factory=dict)
     structural: bool = False  # a sheet, column or row could not be read as a whole
     sheet_order: dict[str, int] = field(default_factory=dict)  # to list problems sheet by sheet
+    broken: set[SheetId] = field(default_factory=set)  # sheets whose columns could not be read
 
     def __post_init__(self) -> None:
         self.source = LedgerSource(self.file)
@@ -209,6 +210,12 @@ def _form(builder: Builder, sheet: Sheet) -> None:
         if value is not None:
             builder.put(path, value, position)
     for name, field_spec in spec.fields.items():
+        path = tuple(name.split("."))
+        if field_spec.required and name in seen and _absent(builder.data, path):
+            position, header = builder.source.cells[path]
+            builder.problem(
+                sheet.file, position, "a value is required (the cell is blank)", header, whole=False
+            )
         if field_spec.required and name not in seen:
             builder.problem(
                 sheet.file,
@@ -218,6 +225,15 @@ def _form(builder: Builder, sheet: Sheet) -> None:
                 whole=True,
             )
     builder.source.values.setdefault(("plan",), sheet.position(1, 1))
+
+
+def _absent(data: dict[str, Any], path: PathKey) -> bool:
+    node: Any = data
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            return True
+        node = node[key]
+    return False
 
 
 # --- the table sheets ---------------------------------------------------------------------
@@ -230,7 +246,9 @@ def _table(builder: Builder, sheet_id: SheetId, sheet: Sheet, *, has_townships: 
         return
     header, problems = find_header(sheet, sheet_id)
     builder.problems.extend(problems)
-    builder.structural = builder.structural or bool(problems)
+    if problems:
+        builder.structural = True
+        builder.broken.add(sheet_id)
     if header is None:
         return
     for item in records(sheet, sheet_id, header):
@@ -292,6 +310,8 @@ def _parent(
             sheet.file, position, f"{text!r} names several {words}; use the code", whole=True
         )
         return None
+    if parent_id in builder.broken:
+        return None  # its sheet is already reported: no guesses about what it would hold
     if create:  # no township sheet: the township is known by its name
         parent = Record(record.row, position, {("id",): text, ("name",): text})
         parent.cells = {("id",): (position, ""), ("name",): (position, "")}

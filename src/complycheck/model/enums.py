@@ -9,7 +9,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from ..i18n import Lang, fold, pick
+from pydantic import GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
+
+from ..i18n import Lang, fold, pick, to_traditional
 
 
 class Coded(StrEnum):
@@ -38,6 +42,27 @@ class Coded(StrEnum):
         table = cls.lookup()
         member = table.get(value)  # the common case: a code or label written as listed
         return member if member is not None else table.get(fold(value), value)
+
+    @classmethod
+    def spellings(cls) -> list[str]:
+        """What a plan may write, as listed: the codes, then the labels in simplified and in
+        traditional characters (matching also ignores case, spaces at either end and
+        full-width forms)."""
+        labels = [label for m in cls for label in _LABELS[cls][m.value]]
+        return list(dict.fromkeys([*(m.value for m in cls), *labels, *map(to_traditional, labels)]))
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """In the plan's JSON Schema, every spelling a plan may use (for editors)."""
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        schema["enum"] = cls.spellings()
+        schema["description"] = (
+            f"{cls.__name__}: an English code or a Chinese label, in simplified or traditional "
+            f"characters: {cls.choices()}"
+        )
+        return schema
 
     @classmethod
     def choices(cls) -> str:
@@ -179,7 +204,15 @@ _labelled(
 _labelled(
     UnitKind,
     {
-        "organ": ("党政机构", "党政机关", "行政机关", "党政内设机构"),
+        "organ": (
+            "党政机构",
+            "党政机关",
+            "行政机关",
+            "党政内设机构",
+            "党委工作机关",
+            "政府工作部门",
+            "部门管理机构",
+        ),
         "public_institution": ("事业单位",),
     },
 )
