@@ -78,11 +78,11 @@ def to_simplified(text: str) -> str:
     return str(_t2s().convert(text))  # type: ignore[attr-defined]
 
 
-@lru_cache(maxsize=1)
-def _s2t() -> object:
+@lru_cache(maxsize=4)
+def _s2t(config: str = "s2tw") -> object:
     import opencc
 
-    return opencc.OpenCC("s2tw")  # Taiwan standard characters (為, 核), no phrase changes
+    return opencc.OpenCC(config)
 
 
 @lru_cache(maxsize=65536)
@@ -92,6 +92,24 @@ def to_traditional(text: str) -> str:
     if text.isascii():
         return text
     return str(_s2t().convert(text))  # type: ignore[attr-defined]
+
+
+# Traditional characters written in more than one form (並 and 併 are both 并).
+_ALTERNATES = {"併": "並", "裡": "裏", "為": "爲", "著": "着", "線": "綫", "眾": "衆", "啟": "啓"}
+_ALTERNATES |= {v: k for k, v in _ALTERNATES.items()}
+
+
+def traditional_forms(text: str) -> list[str]:
+    """The common forms of ``text`` in traditional characters, without repeats: OpenCC's
+    Taiwan, generic and Hong Kong forms, with the alternate forms of characters written two
+    ways (撤併 and 撤並). Every form reads back as ``text``."""
+    if text.isascii():
+        return [text]
+    forms = [str(_s2t(c).convert(text)) for c in ("s2tw", "s2t", "s2hk")]  # type: ignore[attr-defined]
+    for form in list(forms):
+        swapped = "".join(_ALTERNATES.get(c, c) for c in form)
+        forms.append(swapped)
+    return [f for f in dict.fromkeys(forms) if to_simplified(f) == to_simplified(text)]
 
 
 def fold(text: str) -> str:

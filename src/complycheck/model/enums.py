@@ -13,7 +13,7 @@ from pydantic import GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from ..i18n import Lang, fold, pick, to_traditional
+from ..i18n import Lang, fold, pick, traditional_forms
 
 
 class Coded(StrEnum):
@@ -49,7 +49,8 @@ class Coded(StrEnum):
         traditional characters (matching also ignores case, spaces at either end and
         full-width forms)."""
         labels = [label for m in cls for label in _LABELS[cls][m.value]]
-        return list(dict.fromkeys([*(m.value for m in cls), *labels, *map(to_traditional, labels)]))
+        traditional = [form for label in labels for form in traditional_forms(label)]
+        return list(dict.fromkeys([*(m.value for m in cls), *labels, *traditional]))
 
     @classmethod
     def __get_pydantic_json_schema__(
