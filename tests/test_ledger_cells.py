@@ -187,3 +187,8 @@ def test_convert_by_column_type(kind: Any, value: Any, expected: Any) -> None:
 def test_text_columns_refuse_dates_and_booleans() -> None:
     with pytest.raises(CellError, match="expected a text, got TRUE"):
         convert(True, FieldSpec(headers=["x"], type="name"))
+
+
+def test_placeholders_in_either_script_and_width() -> None:
+    for value in ["无", "無", "－", "／", "n/a", "Ｎ／Ａ", "——", " NULL "]:
+        assert convert(value, FieldSpec(headers=["x"], type="name")) is None, value

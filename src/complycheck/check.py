@@ -40,6 +40,17 @@ class PlanFile:
     display: str
 
 
+def _is_plan(path: Path) -> bool:
+    """A plan file, a workbook (but not Excel's ``~$`` lock file of an open one), or a folder
+    holding a ledger's CSV files."""
+    suffix = path.suffix.lower()
+    if suffix in PLAN_SUFFIXES:
+        return path.is_file()
+    if suffix in WORKBOOK_SUFFIXES:
+        return path.is_file() and not path.name.startswith("~$")
+    return path.is_dir() and is_csv_ledger(path)
+
+
 def discover(paths: Sequence[Path]) -> tuple[list[PlanFile], list[Problem]]:
     """Plan files named directly, and every plan file below the named folders, sorted. A
     workbook, or a folder holding a ledger's CSV files, is a plan too."""
@@ -52,14 +63,7 @@ def discover(paths: Sequence[Path]) -> tuple[list[PlanFile], list[Problem]]:
             files = sorted(
                 p
                 for p in path.rglob("*")
-                if (
-                    (p.suffix.lower() in PLAN_SUFFIXES and p.is_file())
-                    or (
-                        (p.suffix.lower() in WORKBOOK_SUFFIXES and p.is_file())
-                        and not p.name.startswith("~$")
-                    )  # Excel's lock file of an open workbook
-                    or (p.is_dir() and is_csv_ledger(p))
-                )
+                if _is_plan(p)
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             found.extend(PlanFile(p, str(p)) for p in files)

@@ -132,21 +132,16 @@ def _at_cell(problem: Problem, source: LedgerSource) -> Problem:
     """A validation problem said in a ledger's terms: at the column's header, at the cell."""
     path = _path(problem.path)
     position = problem.position
-    if problem.message.startswith("missing required field") and path in source.cells:
-        position, header = source.cells[path]
+    cell = source.cell(path)
+    if problem.message.startswith("missing required field") and cell is not None:
+        position, header = cell
         return Problem(
             position.file or problem.file,
             position,
             "a value is required (the cell is blank)",
             header,
         )
-    header = ""
-    probe = path
-    while probe:
-        if probe in source.cells:
-            header = source.cells[probe][1]
-            break
-        probe = probe[:-1]
+    header = cell[1] if cell is not None else ""
     file = position.file if position is not None and position.file else problem.file
     return Problem(file, position, problem.message, header)
 

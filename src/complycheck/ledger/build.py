@@ -20,7 +20,7 @@ from ..source import PathKey, SourceMap
 from .cells import half_width
 from .read import Sheet
 from .spec import SheetId, first_header, ledger_spec, normalise, sheet_names
-from .table import Record, find_header, records
+from .table import FieldPath, Record, find_header, records
 
 # Where each table sheet's entities go in a plan, and the order the sheets are read in
 # (parents before their children).
@@ -37,13 +37,66 @@ TARGETS: dict[SheetId, PathKey] = {
 }
 
 
+@dataclass(frozen=True)
+class _Row:
+    """The row an entity came from, and the column of each of its fields."""
+
+    sheet: Sheet
+    row: int
+    where: int
+    columns: dict[FieldPath, tuple[int, str]]
+
+
 @dataclass
 class LedgerSource(SourceMap):
-    """Where each value of a ledger's plan came from. ``cells`` holds every cell of a column
-    that was read, blank or not, with its header as written, to say which column a problem is
-    about."""
+    """Where each value of a ledger's plan came from: each entity's row and the columns of its
+    sheet; a position is made only when one is asked for. ``values`` holds the plan sheet's
+    cells and values given on another entity's row; ``headers`` their headers."""
 
-    cells: dict[PathKey, tuple[Position, str]] = field(default_factory=dict)
+    rows: dict[PathKey, _Row] = field(default_factory=dict)
+    headers: dict[PathKey, str] = field(default_factory=dict)
+
+    def position(self, path: PathKey, *, key: bool = False) -> Position | None:
+        """The cell of ``path``: its own, or its nearest ancestor's (an entity's row)."""
+        probe = path
+        while True:
+            if probe in self.values:
+                return self.values[probe]
+            row = self.rows.get(probe)
+            if row is not None:
+                found = _column(row, path[len(probe) :])
+                return row.sheet.position(row.row, found[0] if found else row.where)
+            if not probe:
+                return None
+            probe = probe[:-1]
+
+    def cell(self, path: PathKey) -> tuple[Position, str] | None:
+        """The cell of a field (blank or not) and its column's header; None for an entity, or
+        a field no column of the ledger gives."""
+        if path in self.values and path in self.headers:
+            return self.values[path], self.headers[path]
+        for depth in range(len(path) - 1, 0, -1):
+            row = self.rows.get(path[:depth])
+            if row is not None:
+                found = _column(row, path[depth:], exact=True)
+                if found is None:
+                    return None
+                return row.sheet.position(row.row, found[0]), found[1]
+        return None
+
+
+def _column(row: _Row, rest: PathKey, *, exact: bool = False) -> tuple[int, str] | None:
+    """The column of a field of a row: the field's own (an item of a list is in its field's
+    cell), or, for a mapping, its first field's."""
+    names = tuple(p for p in rest if isinstance(p, str))
+    if not names:
+        return None
+    if names in row.columns:
+        return row.columns[names]
+    if exact:
+        return None
+    inside = [c for p, c in row.columns.items() if p[: len(names)] == names]
+    return min(inside) if inside else None
 
 
 @dataclass
@@ -60,6 +113,8 @@ class Builder:
     data: dict[str, Any] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     entities: dict[str, list[_Entity]] = field(default_factory=dict)
+    by_code: dict[str, dict[str, _Entity]] = field(default_factory=dict)
+    by_name: dict[str, dict[str, list[_Entity]]] = field(default_factory=dict)
     structural: bool = False  # a sheet, column or row could not be read as a whole
     sheet_order: dict[str, int] = field(default_factory=dict)  # to list problems sheet by sheet
     broken: set[SheetId] = field(default_factory=set)  # sheets whose columns could not be read
@@ -186,11 +241,13 @@ def _form(builder: Builder, sheet: Sheet) -> None:
         seen[meaning.field] = where
         path = tuple(meaning.field.split("."))
         if not rest:
-            builder.source.cells[path] = (sheet.position(number, name_cell.column + 1), name)
+            builder.source.values[path] = sheet.position(number, name_cell.column + 1)
+            builder.source.headers[path] = name
             continue
         value_cell = rest[0]
         position = sheet.position(number, value_cell.column)
-        builder.source.cells[path] = (position, name)
+        builder.source.values[path] = position
+        builder.source.headers[path] = name
         for extra in rest[1:]:
             builder.problem(
                 sheet.file,
@@ -212,7 +269,7 @@ def _form(builder: Builder, sheet: Sheet) -> None:
     for name, field_spec in spec.fields.items():
         path = tuple(name.split("."))
         if field_spec.required and name in seen and _absent(builder.data, path):
-            position, header = builder.source.cells[path]
+            position, header = builder.source.values[path], builder.source.headers[path]
             builder.problem(
                 sheet.file, position, "a value is required (the cell is blank)", header, whole=False
             )
@@ -269,10 +326,12 @@ def _table(builder: Builder, sheet_id: SheetId, sheet: Sheet, *, has_townships: 
                 continue
             _parent_values(builder, sheet, found, item)
             parent_path = found.path
-        _place(builder, sheet_id, (*parent_path, target[-1]), item)
+        _place(builder, sheet_id, sheet, (*parent_path, target[-1]), item)
 
 
-def _place(builder: Builder, sheet_id: SheetId, list_path: PathKey, record: Record) -> None:
+def _place(
+    builder: Builder, sheet_id: SheetId, sheet: Sheet, list_path: PathKey, record: Record
+) -> _Entity:
     node: Any = builder.data
     for key in list_path:
         node = (
@@ -281,15 +340,22 @@ def _place(builder: Builder, sheet_id: SheetId, list_path: PathKey, record: Reco
             else node[key]
         )
     path = (*list_path, len(node))
-    node.append({})
-    builder.source.values[path] = record.where
+    entity: dict[str, Any] = {}
     for field_path, value in record.values.items():
-        builder.put((*path, *field_path), value, record.cells[field_path][0])
-    for field_path, (position, header) in record.cells.items():
-        builder.source.cells[(*path, *field_path)] = (position, header)
-    entity = node[-1]
+        target = entity
+        for key in field_path[:-1]:
+            target = target.setdefault(key, {})
+        target[field_path[-1]] = value
+    node.append(entity)
+    builder.source.rows[path] = _Row(sheet, record.row, record.where, record.columns)
     name = str(entity.get("name", entity.get("code", "")))
-    builder.entities.setdefault(sheet_id, []).append(_Entity(entity, path, name))
+    found = _Entity(entity, path, name)
+    builder.entities.setdefault(sheet_id, []).append(found)
+    code = entity.get("code" if sheet_id == "grids" else "id")
+    if isinstance(code, str):
+        builder.by_code.setdefault(sheet_id, {}).setdefault(code, found)
+    builder.by_name.setdefault(sheet_id, {}).setdefault(fold(name), []).append(found)
+    return found
 
 
 def _parent(
@@ -298,10 +364,14 @@ def _parent(
     words = ledger_spec().sheets[parent_id].title.en
     if record.parent is None:
         builder.problem(
-            sheet.file, record.where, f"the row does not name its {words[:-1]}", whole=True
+            sheet.file,
+            sheet.position(record.row, record.where),
+            f"the row does not name its {words[:-1]}",
+            whole=True,
         )
         return None
-    text, position = record.parent
+    text, column = record.parent
+    position = sheet.position(record.row, column)
     found = _find(builder, parent_id, text)
     if isinstance(found, _Entity):
         return found
@@ -313,10 +383,9 @@ def _parent(
     if parent_id in builder.broken:
         return None  # its sheet is already reported: no guesses about what it would hold
     if create:  # no township sheet: the township is known by its name
-        parent = Record(record.row, position, {("id",): text, ("name",): text})
-        parent.cells = {("id",): (position, ""), ("name",): (position, "")}
-        _place(builder, parent_id, TARGETS[parent_id], parent)
-        return builder.entities[parent_id][-1]
+        given: dict[FieldPath, tuple[int, str]] = {("id",): (column, ""), ("name",): (column, "")}
+        parent = Record(record.row, column, given, {("id",): text, ("name",): text})
+        return _place(builder, parent_id, sheet, TARGETS[parent_id], parent)
     names = ", ".join(ledger_spec().sheets[parent_id].names[:1])
     builder.problem(
         sheet.file, position, f"{text!r} is not a code or name in the {names} sheet", whole=True
@@ -325,13 +394,13 @@ def _parent(
 
 
 def _find(builder: Builder, sheet_id: SheetId, text: str) -> _Entity | str | None:
-    entities = builder.entities.get(sheet_id, [])
+    """The entity ``text`` names by its code, else by its name; "ambiguous" when several
+    have that name."""
     text = half_width(text).strip()
-    key = "code" if sheet_id == "grids" else "id"
-    for entity in entities:
-        if entity.data.get(key) == text:
-            return entity
-    named = [e for e in entities if fold(e.name) == fold(text)]
+    found = builder.by_code.get(sheet_id, {}).get(text)
+    if found is not None:
+        return found
+    named = builder.by_name.get(sheet_id, {}).get(fold(text), [])
     if len(named) > 1:
         return "ambiguous"
     return named[0] if named else None
@@ -340,14 +409,15 @@ def _find(builder: Builder, sheet_id: SheetId, text: str) -> _Entity | str | Non
 def _parent_values(builder: Builder, sheet: Sheet, parent: _Entity, record: Record) -> None:
     """Values of the parent given on a child's row (乡镇类型 on each institution's row): they
     must agree with each other and with the parent's own sheet."""
-    for field_path, (value, position, header) in record.parent_values.items():
+    for field_path, (value, column, header) in record.parent_values.items():
         path = (*parent.path, *field_path)
+        position = sheet.position(record.row, column)
         current = parent.data.get(field_path[0]) if len(field_path) == 1 else None
         if current is None:
             builder.put(path, value, position)
-            builder.source.cells.setdefault(path, (position, header))
+            builder.source.headers[path] = header
         elif fold(str(current)) != fold(str(value)):
-            first = builder.source.values.get(path)
+            first = builder.source.position(path)
             where = f" (at {first.describe()})" if first else ""
             builder.problem(
                 sheet.file,

@@ -13,9 +13,10 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from ..i18n import fold, to_simplified
+from ..i18n import to_simplified, traditional_forms
 from .spec import FieldSpec, ledger_spec, normalise
 
 
@@ -40,6 +41,7 @@ class CellError(ValueError):
 
 
 _FULLWIDTH = {0xFF01 + i: 0x21 + i for i in range(94)} | {0x3000: 0x20}
+_TO_FULLWIDTH = {v: k for k, v in _FULLWIDTH.items()}
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff\u2060"))
 
 
@@ -52,19 +54,19 @@ def clean_text(value: str) -> str | None:
     """Text with invisible characters and surrounding spaces removed; None for a blank or a
     placeholder such as - or 无."""
     text = value.translate(_INVISIBLE).strip()
-    if not text or fold(text) in _blanks():
+    if not text or text.casefold() in _blanks():
         return None
     return text
 
 
-_BLANKS: frozenset[str] | None = None
-
-
+@lru_cache(maxsize=1)
 def _blanks() -> frozenset[str]:
-    global _BLANKS
-    if _BLANKS is None:
-        _BLANKS = frozenset(fold(v) for v in ledger_spec().blank_values)
-    return _BLANKS
+    """The placeholders as they may be written: in either script, half- or full-width."""
+    forms = set()
+    for value in ledger_spec().blank_values:
+        for form in (value, *traditional_forms(value)):
+            forms |= {form.casefold(), form.translate(_TO_FULLWIDTH).casefold()}
+    return frozenset(forms)
 
 
 def is_blank(value: Any) -> bool:
@@ -233,18 +235,25 @@ _TRUE = {"是", "有", "√", "✓", "✔", "y", "yes", "true", "1", "对"}
 _FALSE = {"否", "×", "✗", "✘", "n", "no", "false", "0", "不是"}
 
 
+@lru_cache(maxsize=1024)
+def _yes_or_no(text: str, true: tuple[str, ...], false: tuple[str, ...]) -> bool | None:
+    text = normalise(text)
+    if text in _TRUE or text in map(normalise, true):
+        return True
+    if text in _FALSE or text in map(normalise, false):
+        return False
+    return None
+
+
 def boolean(value: Any, words: Mapping[Any, list[str]] | None = None) -> bool:
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float) and value in (0, 1):
         return bool(value)
-    extra_true = {normalise(w) for w in (words or {}).get("true", [])}
-    extra_false = {normalise(w) for w in (words or {}).get("false", [])}
-    text = normalise(str(value))
-    if text in _TRUE or text in extra_true:
-        return True
-    if text in _FALSE or text in extra_false:
-        return False
+    true, false = tuple((words or {}).get("true", [])), tuple((words or {}).get("false", []))
+    found = _yes_or_no(str(value), true, false)
+    if found is not None:
+        return found
     accepted = "是/否" + "".join(
         f", {'/'.join(w)}" for w in ((words or {}).get("true"), (words or {}).get("false")) if w
     )

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import Position, Problem
+from ..errors import Problem
 from .cells import Cell, CellError, clean_text, convert, describe
 from .read import Sheet
 from .spec import (
@@ -26,23 +26,46 @@ from .spec import (
 HEADER_SEARCH_ROWS = 20  # title rows above the header: at most this many rows are searched
 
 
+FieldPath = tuple[str, ...]
+
+
 @dataclass(frozen=True)
 class Header:
     rows: tuple[int, ...]  # the sheet rows that make the header (one, or two)
     columns: dict[int, tuple[Column, str]]  # column number: its meaning and its header as written
     headed: frozenset[int]  # every column with a header (those marked # included)
+    read: tuple[tuple[int, Column, str, FieldPath], ...] = ()  # the columns read, in order
+    fields: dict[FieldPath, tuple[int, str]] = field(default_factory=dict)  # field: column
+    where: int = 1  # the column that stands for a row: its first field's
+
+    @classmethod
+    def of(
+        cls, rows: tuple[int, ...], columns: dict[int, tuple[Column, str]], headed: frozenset[int]
+    ) -> Header:
+        read = tuple(
+            (c, m, w, tuple(m.field.split(".")) if m.field else ())
+            for c, (m, w) in sorted(columns.items())
+            if m.role != "unused"
+        )
+        fields: dict[FieldPath, tuple[int, str]] = {}
+        for column, meaning, written, path in read:
+            if meaning.role in ("field", "part"):
+                fields.setdefault(path, (column, written))
+        where = next((c for c, m, _, _ in read if m.role == "field"), min(columns, default=1))
+        return cls(rows, columns, headed, read, fields, where)
 
 
 @dataclass
 class Record:
-    """One data row: its values by field path, and where each mapped cell is."""
+    """One data row: its values by field path, and the column of each field (shared by the
+    rows of a sheet: where each value, or each blank cell, is)."""
 
     row: int
-    where: Position
-    values: dict[tuple[str, ...], Any] = field(default_factory=dict)
-    cells: dict[tuple[str, ...], tuple[Position, str]] = field(default_factory=dict)
-    parent: tuple[str, Position] | None = None
-    parent_values: dict[tuple[str, ...], tuple[Any, Position, str]] = field(default_factory=dict)
+    where: int
+    columns: dict[FieldPath, tuple[int, str]]
+    values: dict[FieldPath, Any] = field(default_factory=dict)
+    parent: tuple[str, int] | None = None  # the parent's code or name, and its column
+    parent_values: dict[FieldPath, tuple[Any, int, str]] = field(default_factory=dict)
 
 
 def _text(cell: Cell | None) -> str | None:
@@ -159,7 +182,7 @@ def _columns(
             f"the sheet has no column naming the {words.en} each row belongs to "
             f"(expected a header such as {spec.parent.headers[0]!r})",
         )
-    return Header(span, columns, frozenset(texts)), problems
+    return Header.of(span, columns, frozenset(texts)), problems
 
 
 def records(sheet: Sheet, sheet_id: SheetId, header: Header) -> Iterator[Record | Problem]:
@@ -177,7 +200,11 @@ def records(sheet: Sheet, sheet_id: SheetId, header: Header) -> Iterator[Record 
             yield from _stray(sheet, header, cells)
             continue
         first = cells[min(cells)]
-        if isinstance(first.value, str) and normalise(first.value) in totals:
+        if (
+            isinstance(first.value, str)
+            and len(first.value) <= 8
+            and normalise(first.value) in totals
+        ):
             continue
         yield from _stray(sheet, header, cells)
         yield from _record(sheet, spec, header, number, used)
@@ -197,41 +224,35 @@ def _stray(sheet: Sheet, header: Header, cells: dict[int, Cell]) -> Iterator[Pro
 def _record(
     sheet: Sheet, spec: SheetSpec, header: Header, number: int, used: dict[int, Cell]
 ) -> Iterator[Record | Problem]:
-    key_columns = [
-        c for c, (m, _) in sorted(header.columns.items()) if m.role == "field"
-    ] or sorted(header.columns)
-    record = Record(number, sheet.position(number, key_columns[0]))
-    parts: dict[tuple[str, ...], list[int]] = {}
+    record = Record(number, header.where, header.fields)
+    parts: dict[FieldPath, list[int]] = {}
     problems: list[Problem] = []
-    for column, (meaning, written) in sorted(header.columns.items()):
-        position = sheet.position(number, column)
-        path = tuple(meaning.field.split(".")) if meaning.field else ()
-        if meaning.role == "field":
-            record.cells[path] = (position, written)
+    for column, meaning, written, path in header.read:
         cell = used.get(column)
         if cell is None:
             continue
         if cell.error:
-            problems.append(Problem(sheet.file, position, cell.error, written))
+            problems.append(
+                Problem(sheet.file, sheet.position(number, column), cell.error, written)
+            )
             continue
         if meaning.role == "parent":
             text = _text(cell)
             if text is not None:
-                record.parent = (text, position)
+                record.parent = (text, column)
             continue
         assert meaning.spec is not None
         try:
             value = convert(cell.value, meaning.spec, percent=cell.percent)
         except CellError as exc:
-            problems.append(Problem(sheet.file, position, str(exc), written))
+            problems.append(Problem(sheet.file, sheet.position(number, column), str(exc), written))
             continue
         if value is None:
             continue
         if meaning.role == "part":
             parts.setdefault(path, []).append(value)
-            record.cells.setdefault(path, (position, written))
         elif meaning.role == "parent_field":
-            record.parent_values[path] = (value, position, written)
+            record.parent_values[path] = (value, column, written)
         else:
             record.values[path] = value
     for path, values in parts.items():
@@ -246,4 +267,4 @@ def _key_from_name(record: Record, key: str) -> None:
     """A blank code takes the name: a ledger without codes names its entities by name."""
     if (key,) not in record.values and ("name",) in record.values:
         record.values[(key,)] = str(record.values[("name",)])
-        record.cells[(key,)] = record.cells[("name",)]
+        record.columns = {**record.columns, (key,): record.columns[("name",)]}
