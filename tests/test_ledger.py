@@ -369,3 +369,88 @@ def test_csv_in_an_unknown_encoding_is_reported(tmp_path: Path) -> None:
         f"{folder / '乡镇表.csv'}:1:1: the file is neither UTF-8 nor GB18030 (GBK) text; save "
         'it from Excel as "CSV UTF-8"'
     ]
+
+
+def test_hidden_sheets_and_sheets_given_twice(tmp_path: Path) -> None:
+    sheets = shanxi_sheets()
+    sheets.append(SheetData("下拉列表源", [["党政机构"], ["事业单位"]]))  # hidden: not read
+    book = write_xlsx(sheets, tmp_path / "x.xlsx")
+    wb = openpyxl.load_workbook(book)
+    wb["下拉列表源"].sheet_state = "hidden"
+    wb.save(book)
+    assert load_ledger(book).plan == load_plan(TWIN / "plan.yaml").plan
+    twice = broken(tmp_path, lambda s: s.append(SheetData("單位表", s[1].rows)))
+    assert errors(twice) == [
+        f"{twice}!單位表!A1: sheets '机构表' and '單位表' are both the organs and public "
+        "institutions sheet; keep one"
+    ]
+
+
+def test_the_plan_sheet_refuses_unknown_fields_and_a_value_given_twice(tmp_path: Path) -> None:
+    def change(sheets: list[SheetData]) -> None:
+        sheets[0].rows.append(["方案负责人", "张三"])  # A11: not a field
+        sheets[0].rows.append(["方案编号", "X-2"])  # A12: given twice
+        sheets[0].rows.append(["审核意见"])  # a heading without a value: passed over
+
+    book = broken(tmp_path, change)
+    got = errors(book)
+    assert got[0].startswith(
+        f"{book}!方案信息!A11: unknown field '方案负责人'; expected one of: 方案编号"
+    )
+    assert got[1] == f"{book}!方案信息!A12: '方案编号' is given twice"
+    assert len(got) == 2
+
+
+def test_leadership_posts_given_as_principal_and_deputy(tmp_path: Path) -> None:
+    """领导职数 split into 正职 and 副职 columns (under a merged cell, or as 领导职数_正职)
+    adds up; a total given beside its parts is an error."""
+
+    def change(sheets: list[SheetData]) -> None:
+        rows = sheets[1].rows  # R, S: 核定领导职数 over 正职 and 副职; T, U: 实配领导_正职, _副职
+        rows[1][17:19] = ["核定领导职数", None]
+        rows[2][17:19] = ["正职", "副职"]
+        rows[1] += ["实配领导_正职", "实配领导_副职"]
+        rows[2] += [None, None]
+        for row in rows[3:]:
+            row += [None, None]
+            row[17:21] = [None] * 4
+        rows[5][17:21] = [1, 3, "1", "３"]  # u-nyslj: 1 + 3 approved, 1 + 3 actual
+        rows[6][17:21] = [1, 2, 1, 2]  # u-zrzyj
+        sheets[1].merges = [m for m in sheets[1].merges if m[1] not in (18, 19)]
+        sheets[1].merges += [(2, 18, 2, 19), (2, 20, 3, 20), (2, 21, 3, 21)]
+
+    plan = load_ledger(broken(tmp_path, change)).plan
+    posts = {u.id: u.leadership_posts for u in plan.units if u.leadership_posts}
+    assert posts["u-nyslj"] is not None and (
+        posts["u-nyslj"].approved,
+        posts["u-nyslj"].actual,
+    ) == (4, 4)
+    zr = posts["u-zrzyj"]
+    assert zr is not None and (zr.approved_before, zr.approved, zr.actual) == (3, 3, 3)
+
+    def both(sheets: list[SheetData]) -> None:
+        sheets[1].rows[1].append("领导职数_正职")
+        for row in sheets[1].rows[2:]:
+            row.append(None)
+
+    book = broken(tmp_path, both)
+    assert errors(book) == [
+        f"{book}!机构表!T2: column '领导职数_正职' is a part of a total the sheet also gives"
+    ]
+
+
+def test_spreadsheet_errors_and_csv_rows_with_line_breaks(tmp_path: Path) -> None:
+    book = write_xlsx(shanxi_sheets(), tmp_path / "x.xlsx")
+    wb = openpyxl.load_workbook(book)
+    wb["网格台账"]["G3"] = "#REF!"
+    wb.save(book)
+    assert errors(book) == [
+        f"{book}!网格台账!G3: at 人口数 the cell holds the spreadsheet error #REF!"
+    ]
+    sheets = shanxi_sheets()
+    sheets[6].rows[3][8] = "山区自然村分散，\n两个自然村合并为一个网格"  # a line break in a cell
+    sheets[6].rows[4][5] = "x"  # F5: the row numbers after it are a spreadsheet's
+    folder = write_csv_folder(sheets, tmp_path / "csv")
+    assert errors(folder) == [
+        f"{folder / '网格台账.csv'}!F5: at 户数 expected a number, got 'x' (text)"
+    ]

@@ -141,7 +141,8 @@ def check(
     jobs: int,
     quiet: bool,
 ) -> None:
-    """Check plan files (YAML or JSON), or every plan file under the given folders."""
+    """Check plans: YAML or JSON files, .xlsx ledgers and folders of CSV ledger sheets, or
+    every plan under the given folders."""
     from .check import Options, check_paths
     from .reporters.rich_report import make_console, render_rich
 

@@ -137,12 +137,15 @@ def _columns(
     columns: dict[int, tuple[Column, str]] = {}
     taken: dict[tuple[str, str, int], tuple[int, str]] = {}
     header_row = span[-1]
+    rows_of: dict[int, int] = {}
 
-    def problem(column: int, message: str, row: int = header_row) -> None:
+    def problem(column: int, message: str, row: int = span[0]) -> None:
         problems.append(Problem(sheet.file, sheet.position(row, column), message))
 
     for column, (parent, text) in sorted(texts.items()):
         written = f"{parent}/{text}" if parent else text
+        # a header in one cell over both rows of a two-row header is in the upper one
+        cell_row = span[0] if parent is None else header_row
         if normalise(text).startswith("#"):
             continue  # a column marked as not to be read
         meaning = lookup(sheet_id, parent, text)
@@ -152,22 +155,28 @@ def _columns(
                 f"unknown column {written!r}; expected one of: {describe_headers(sheet_id)} "
                 "(docs/ledger-format.md lists every accepted header; a header beginning with # "
                 "is not read)",
+                cell_row,
             )
             continue
         if meaning.role == "unsupported":
-            problem(column, f"column {written!r} cannot be read: {meaning.hint}")
+            problem(column, f"column {written!r} cannot be read: {meaning.hint}", cell_row)
             continue
         slot = (meaning.role, meaning.field, meaning.part)
         if meaning.role != "unused" and slot in taken:
             _, other_text = taken[slot]
-            problem(column, f"columns {other_text!r} and {written!r} give the same value")
+            problem(column, f"columns {other_text!r} and {written!r} give the same value", cell_row)
             continue
         taken[slot] = (column, written)
         columns[column] = (meaning, written)
+        rows_of[column] = cell_row
     fields = {m.field for m, _ in columns.values() if m.role == "field"}
     for column, (meaning, written) in columns.items():
         if meaning.role == "part" and meaning.field in fields:
-            problem(column, f"column {written!r} is a part of a total the sheet also gives")
+            problem(
+                column,
+                f"column {written!r} is a part of a total the sheet also gives",
+                rows_of[column],
+            )
     for name, field_spec in spec.fields.items():
         if field_spec.required and name not in fields:
             problem(
