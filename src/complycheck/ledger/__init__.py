@@ -16,7 +16,8 @@ from pathlib import Path
 from ..errors import InputError, Problem
 from ..source import Document, PathKey
 from ..validate import LoadedPlan, validate_document
-from .build import Builder, LedgerSource, build, sheet_key
+from .build import Builder, build
+from .locate import LedgerSource, sheet_key
 from .read import Sheet, read_csv, read_workbook
 from .spec import normalise, sheet_names
 

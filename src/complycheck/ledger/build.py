@@ -16,10 +16,12 @@ from typing import Any
 
 from ..errors import Position, Problem
 from ..i18n import fold
-from ..source import PathKey, SourceMap
+from ..source import PathKey
 from .cells import half_width
+from .form import read_form
+from .locate import LedgerSource, Row, sheet_key
 from .read import Sheet
-from .spec import SheetId, first_header, ledger_spec, normalise, sheet_names
+from .spec import SheetId, ledger_spec, normalise, sheet_names
 from .table import FieldPath, Record, find_header, records
 
 # Where each table sheet's entities go in a plan, and the order the sheets are read in
@@ -37,68 +39,6 @@ TARGETS: dict[SheetId, PathKey] = {
 }
 
 
-@dataclass(frozen=True)
-class _Row:
-    """The row an entity came from, and the column of each of its fields."""
-
-    sheet: Sheet
-    row: int
-    where: int
-    columns: dict[FieldPath, tuple[int, str]]
-
-
-@dataclass
-class LedgerSource(SourceMap):
-    """Where each value of a ledger's plan came from: each entity's row and the columns of its
-    sheet; a position is made only when one is asked for. ``values`` holds the plan sheet's
-    cells and values given on another entity's row; ``headers`` their headers."""
-
-    rows: dict[PathKey, _Row] = field(default_factory=dict)
-    headers: dict[PathKey, str] = field(default_factory=dict)
-
-    def position(self, path: PathKey, *, key: bool = False) -> Position | None:
-        """The cell of ``path``: its own, or its nearest ancestor's (an entity's row)."""
-        probe = path
-        while True:
-            if probe in self.values:
-                return self.values[probe]
-            row = self.rows.get(probe)
-            if row is not None:
-                found = _column(row, path[len(probe) :])
-                return row.sheet.position(row.row, found[0] if found else row.where)
-            if not probe:
-                return None
-            probe = probe[:-1]
-
-    def cell(self, path: PathKey) -> tuple[Position, str] | None:
-        """The cell of a field (blank or not) and its column's header; None for an entity, or
-        a field no column of the ledger gives."""
-        if path in self.values and path in self.headers:
-            return self.values[path], self.headers[path]
-        for depth in range(len(path) - 1, 0, -1):
-            row = self.rows.get(path[:depth])
-            if row is not None:
-                found = _column(row, path[depth:], exact=True)
-                if found is None:
-                    return None
-                return row.sheet.position(row.row, found[0]), found[1]
-        return None
-
-
-def _column(row: _Row, rest: PathKey, *, exact: bool = False) -> tuple[int, str] | None:
-    """The column of a field of a row: the field's own (an item of a list is in its field's
-    cell), or, for a mapping, its first field's."""
-    names = tuple(p for p in rest if isinstance(p, str))
-    if not names:
-        return None
-    if names in row.columns:
-        return row.columns[names]
-    if exact:
-        return None
-    inside = [c for p, c in row.columns.items() if p[: len(names)] == names]
-    return min(inside) if inside else None
-
-
 @dataclass
 class _Entity:
     data: dict[str, Any]
@@ -108,6 +48,9 @@ class _Entity:
 
 @dataclass
 class Builder:
+    """A ledger's plan data as it is built from its sheets, where each value came from, the
+    entities read so far (by code and by name), and the problems found."""
+
     file: str
     source: LedgerSource = field(init=False)
     data: dict[str, Any] = field(default_factory=dict)
@@ -142,11 +85,6 @@ class Builder:
         self.structural = self.structural or whole
 
 
-def sheet_key(position: Position) -> str:
-    """Which sheet (of which file) a position is in."""
-    return f"{position.file or ''}!{position.sheet or ''}"
-
-
 def build(file: str, sheets: Iterable[Sheet]) -> Builder:
     """The plan data of a ledger, where each value came from, and the problems found."""
     builder = Builder(file)
@@ -160,7 +98,7 @@ def build(file: str, sheets: Iterable[Sheet]) -> Builder:
             whole=True,
         )
     else:
-        _form(builder, chosen["plan"])
+        read_form(builder, chosen["plan"])
     for sheet_id in TARGETS:
         if sheet_id in chosen:
             _table(builder, sheet_id, chosen[sheet_id], has_townships="townships" in chosen)
@@ -202,95 +140,6 @@ def _choose_sheets(builder: Builder, sheets: Iterable[Sheet]) -> dict[SheetId, S
             continue
         chosen[sheet_id] = sheet
     return chosen
-
-
-# --- the plan sheet: one field per row ---------------------------------------------------
-
-
-def _form(builder: Builder, sheet: Sheet) -> None:
-    """The plan sheet: in each row, a field's name and, in the next filled cell, its value."""
-    from .cells import CellError, clean_text, convert
-    from .spec import lookup
-
-    spec = ledger_spec().sheets["plan"]
-    seen: dict[str, Position] = {}
-    for number, cells in sheet.rows:
-        filled = [c for c in sorted(cells.values(), key=lambda c: c.column) if not c.blank]
-        texts = [c for c in filled if isinstance(c.value, str) and clean_text(c.value)]
-        if not texts:
-            continue
-        name_cell = texts[0]
-        name = str(clean_text(name_cell.value))
-        # a merged title repeats its text in every cell it covers: one cell
-        rest = [c for c in filled if c.column > name_cell.column and c.value != name_cell.value]
-        meaning = lookup("plan", None, name)
-        where = sheet.position(number, name_cell.column)
-        if meaning is None or meaning.role != "field":
-            if rest and (meaning is None or meaning.role == "unsupported"):
-                builder.problem(
-                    sheet.file,
-                    where,
-                    f"unknown field {name!r}; expected one of: "
-                    + ", ".join(first_header(f) for f in spec.fields.values()),
-                    whole=True,
-                )
-            continue  # a title or a heading: a name without a value
-        if meaning.field in seen:
-            builder.problem(sheet.file, where, f"{name!r} is given twice", whole=True)
-            continue
-        seen[meaning.field] = where
-        path = tuple(meaning.field.split("."))
-        if not rest:
-            builder.source.values[path] = sheet.position(number, name_cell.column + 1)
-            builder.source.headers[path] = name
-            continue
-        value_cell = rest[0]
-        position = sheet.position(number, value_cell.column)
-        builder.source.values[path] = position
-        builder.source.headers[path] = name
-        for extra in rest[1:]:
-            builder.problem(
-                sheet.file,
-                sheet.position(number, extra.column),
-                f"one value per row: {name!r} already has its value in the cell to the left",
-                whole=True,
-            )
-        assert meaning.spec is not None
-        if value_cell.error:
-            builder.problem(sheet.file, position, value_cell.error, name, whole=False)
-            continue
-        try:
-            value = convert(value_cell.value, meaning.spec, percent=value_cell.percent)
-        except CellError as exc:
-            builder.problem(sheet.file, position, str(exc), name, whole=False)
-            continue
-        if value is not None:
-            builder.put(path, value, position)
-    for name, field_spec in spec.fields.items():
-        path = tuple(name.split("."))
-        if field_spec.required and name in seen and _absent(builder.data, path):
-            position, header = builder.source.values[path], builder.source.headers[path]
-            builder.problem(
-                sheet.file, position, "a value is required (the cell is blank)", header, whole=False
-            )
-        if field_spec.required and name not in seen:
-            builder.problem(
-                sheet.file,
-                sheet.position(sheet.rows[0][0] if sheet.rows else 1, 1),
-                f"the sheet has no row for {name} (expected a row named "
-                f"{first_header(field_spec)!r})",
-                whole=True,
-            )
-    builder.source.values.setdefault(("plan",), sheet.position(1, 1))
-
-
-def _absent(data: dict[str, Any], path: PathKey) -> bool:
-    node: Any = data
-    for key in path:
-        if not isinstance(node, dict) or key not in node:
-            return True
-        node = node[key]
-    return False
 
 
 # --- the table sheets ---------------------------------------------------------------------
@@ -347,7 +196,7 @@ def _place(
             target = target.setdefault(key, {})
         target[field_path[-1]] = value
     node.append(entity)
-    builder.source.rows[path] = _Row(sheet, record.row, record.where, record.columns)
+    builder.source.rows[path] = Row(sheet, record.row, record.where, record.columns)
     name = str(entity.get("name", entity.get("code", "")))
     found = _Entity(entity, path, name)
     builder.entities.setdefault(sheet_id, []).append(found)
