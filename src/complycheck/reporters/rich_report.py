@@ -114,6 +114,7 @@ def _finding(f: Finding, lang: Lang) -> list[Line]:
 def _citation(f: Finding, lang: Lang) -> RichText:
     src = f.citation
     quote = src.quote if len(src.quote) <= 60 else src.quote[:58] + "……"
+    quote = pick(quote, quote, lang)  # the policy text in the script the reader reads
     return RichText.assemble(
         ("  " + w("source", lang) + colon(lang), "muted"),
         f"{src.jurisdiction.get(lang)} {src.item} ({src.seed}) ",
