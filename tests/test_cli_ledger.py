@@ -288,9 +288,10 @@ def test_check_in_traditional_characters(book: Path) -> None:
     result = run("check", book, "--lang", "zh-Hant")
     assert result.exit_code == 1
     out = result.output
-    assert "錯誤" in out and "整改：" in out and "彙總：1 個方案" in out
-    assert "錯誤" in out and "错误" not in out
-    assert "鄉鎮考核評分佔比" in out or "考核評分" in out
+    assert "錯誤" in out and "错误" not in out and "彙總：1 個方案" in out
+    assert f"{book}!派驻机构表!B3  錯誤  lq-sfs  灵泉司法所" in out  # locations stay as written
+    assert "派駐機構「靈泉司法所」（靈泉鎮）的鄉鎮考核評分佔比為50.0%" in out
+    assert "「鄉鎮(街道)對派駐機構工作考核評分佔比達到60%以上」" in out  # the policy text too
     simplified = run("check", book, "--lang", "zh").output
     assert to_simplified(out) == to_simplified(simplified)
 
@@ -303,6 +304,8 @@ def test_rules_and_explain_in_traditional_characters() -> None:
     assert explain.exit_code == 0
     assert "檢查對象" in explain.output and "整改" in explain.output
     assert "检查对象" not in explain.output
+    assert "鄉鎮(街道)對派駐機構工作考核評分佔比達到60%以上" in explain.output
+    assert "│ 山西省鄉鎮（街道）機構改革" in rules.output
 
 
 def test_language_from_a_traditional_locale() -> None:
