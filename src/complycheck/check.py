@@ -13,12 +13,14 @@ from .errors import InputError, Problem
 from .facts import build_facts
 from .findings import Finding, make_finding
 from .i18n import Text, fold
+from .ledger import WORKBOOK_SUFFIXES, is_csv_ledger
 from .model.plan import Plan
+from .plans import load_any
 from .report import PlanReport, Report, RuleFailure, SkippedRule
 from .rulebook.compiler import CompiledRule
 from .rulebook.load import LoadedRule, Rulebook
 from .rulebook.packs import Selection
-from .validate import LoadedPlan, load_plan
+from .validate import LoadedPlan
 from .waivers import plan_waivers
 
 PLAN_SUFFIXES = (".yaml", ".yml", ".json")
@@ -39,17 +41,30 @@ class PlanFile:
     display: str
 
 
+def _is_plan(path: Path) -> bool:
+    """A plan file, a workbook (but not Excel's ``~$`` lock file of an open one), or a folder
+    holding a ledger's CSV files."""
+    suffix = path.suffix.lower()
+    if suffix in PLAN_SUFFIXES:
+        return path.is_file()
+    if suffix in WORKBOOK_SUFFIXES:
+        return path.is_file() and not path.name.startswith("~$")
+    return path.is_dir() and is_csv_ledger(path)
+
+
 def discover(paths: Sequence[Path]) -> tuple[list[PlanFile], list[Problem]]:
-    """Plan files named directly, and every plan file below the named folders, sorted."""
+    """Plan files named directly, and every plan file below the named folders, sorted. A
+    workbook, or a folder holding a ledger's CSV files, is a plan too."""
     found: list[PlanFile] = []
     missing: list[Problem] = []
     for path in paths:
+        if path.is_dir() and is_csv_ledger(path):
+            found.append(PlanFile(path, str(path)))
         if path.is_dir():
             files = sorted(
                 p
                 for p in path.rglob("*")
-                if p.suffix.lower() in PLAN_SUFFIXES
-                and p.is_file()
+                if _is_plan(p)
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
             found.extend(PlanFile(p, str(p)) for p in files)
@@ -215,7 +230,7 @@ def _check_file(
     plan_file: PlanFile, rulebook: Rulebook, engine: Engine, options: Options
 ) -> PlanReport | list[Problem]:
     try:
-        loaded = load_plan(plan_file.path, display=plan_file.display)
+        loaded = load_any(plan_file.path, display=plan_file.display)
         return check_plan(loaded, rulebook, engine, options)
     except InputError as exc:
         return exc.problems
@@ -297,7 +312,7 @@ def check_paths(
         else:
             problems.extend(result)
     if not files and not problems:
-        looked = ", ".join(PLAN_SUFFIXES)
+        looked = ", ".join((*PLAN_SUFFIXES, *WORKBOOK_SUFFIXES)) + " or a folder of CSV sheets"
         where = ", ".join(map(str, paths))
         problems.append(Problem(where, None, f"no plan files found (looked for {looked})"))
     return Report(tuple(reports), tuple(problems), engine.name)

@@ -19,6 +19,7 @@ from .cli_config import (
     output_requests,
     settings_from,
 )
+from .editor import SCHEMA_FILE
 from .engine import EngineName, make_engine
 from .errors import InputError, Problem, RulebookError
 from .i18n import Lang, default_lang
@@ -48,12 +49,25 @@ several outputs in one run, at most one of them to standard output, e.g.
 Formats:
 """ + "\n".join(f"  {fmt.value:<9} {text}" for fmt, text in FORMAT_HELP.items())
 
+VALIDATE_EXIT_CODES_HELP = """\b
+Exit codes:
+  0  every plan is valid
+  2  usage error, or a plan that cannot be read or is invalid
+"""
+
+FILE_EXIT_CODES_HELP = """\b
+Exit codes:
+  0  the file was written (or printed)
+  2  usage error, an invalid input, or a file that exists or cannot be written
+"""
+
 LANG_OPTION = click.option(
     "--lang",
-    type=click.Choice([lang.value for lang in Lang]),
+    type=click.Choice([lang.value for lang in Lang], case_sensitive=False),
     default=None,
-    help="Report language. Default: lang in the configuration file (check, config), else "
-    "from the locale (zh for zh_* locales), else en.",
+    help="Report language: zh (simplified characters), zh-Hant (traditional characters) or "
+    "en. Default: lang in the configuration file (check, config), else from the locale "
+    "(zh-Hant for zh_TW, zh_HK and zh_MO, zh for other zh_* locales), else en.",
 )
 RULES_OPTION = click.option(
     "--rules",
@@ -170,7 +184,8 @@ def check(
     update_baseline: bool,
     **overrides: Any,
 ) -> None:
-    """Check plan files (YAML or JSON), or every plan file under the given folders."""
+    """Check plans: YAML or JSON files, .xlsx ledgers and folders of CSV ledger sheets, or
+    every plan under the given folders."""
     from .check import Options, check_paths
     from .policy import apply_policy, load_policy, run_date, source_date_epoch
     from .reporters.outputs import OutputError, RunOutput, parse_outputs, write_outputs
@@ -317,6 +332,154 @@ def config_command(
     rulebook = _rulebook(settings.rules.value)
     check_rule_selection(rulebook, settings)
     click.echo(describe(settings), nl=False)
+
+
+@cli.command("validate", epilog=VALIDATE_EXIT_CODES_HELP)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@LANG_OPTION
+@RULES_OPTION
+def validate_command(
+    paths: tuple[Path, ...], lang: str | None, rule_dirs: tuple[Path, ...]
+) -> None:
+    """Check the format of plans only (YAML, JSON, .xlsx ledgers or folders of CSV ledger
+    sheets): fields, values and references, and the packs they name. No rule is applied."""
+    from .plans import validate_paths
+    from .reporters.rich_report import make_console
+    from .reporters.validation import render_validation
+
+    language = Lang(lang) if lang else default_lang()
+    rulebook = _rulebook(rule_dirs)
+    result = validate_paths(paths, rulebook.packs.packs)
+    render_validation(result, make_console(), language)
+    sys.exit(ExitCode.ERROR if result.invalid else ExitCode.OK)
+
+
+@cli.command("import", epilog=FILE_EXIT_CODES_HELP)
+@click.argument("ledger", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the YAML plan to this file (default: print it).",
+)
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+def import_command(ledger: Path, output: Path | None, force: bool) -> None:
+    """Convert a ledger (an .xlsx workbook, or a folder of CSV sheets) into a YAML plan. The
+    ledger is read and validated first; it is never changed."""
+    from .editor import Exists, same_file, write_new
+    from .errors import InputError
+    from .ledger import is_ledger, read_ledger, validate_ledger
+    from .ledger.to_yaml import plan_yaml
+
+    if not is_ledger(ledger):
+        raise click.BadParameter(
+            "expected an .xlsx workbook or a folder of CSV ledger sheets (docs/ledger-format.md)",
+            param_hint="LEDGER",
+        )
+    if output is not None and output.exists() and same_file(output, ledger):
+        raise click.BadParameter("the output would replace the ledger itself", param_hint="-o")
+    try:
+        builder = read_ledger(ledger)
+        validate_ledger(builder)
+    except InputError as exc:
+        _input_errors(exc)
+    text = plan_yaml(builder.data, str(ledger))
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        write_new(output, text, force=force)
+    except Exists:
+        _exists(output)
+    except OSError as exc:
+        _cannot_write(output, exc)
+    click.echo(f"complycheck: wrote {output}", err=True)
+
+
+@cli.command("schema")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the schema to this file (default: print it).",
+)
+@click.option("--force", is_flag=True, help="Replace the output file if it exists.")
+def schema_command(output: Path | None, force: bool) -> None:
+    """Print the JSON Schema of a plan, for editors (the YAML language server completes and
+    checks plans with it: see docs/plan-format.md, "Editor support")."""
+    from .editor import Exists, write_new
+    from .schema import schema_json
+
+    text = schema_json()
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        write_new(output, text, force=force)
+    except Exists:
+        _exists(output)
+    except OSError as exc:
+        _cannot_write(output, exc)
+
+
+@cli.command("init", epilog=FILE_EXIT_CODES_HELP)
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default="plan.yaml")
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+@click.option(
+    "--schema",
+    "with_schema",
+    is_flag=True,
+    help=f"Also write the plan's JSON Schema ({SCHEMA_FILE}) beside it, and point the plan at "
+    "it for editors.",
+)
+def init_command(path: Path, force: bool, with_schema: bool) -> None:
+    """Write a commented template plan to PATH (default: plan.yaml). A PATH ending in .xlsx
+    gets a template ledger workbook instead: every sheet with its headers."""
+    from .editor import Exists, template_plan, write_new, write_workbook_file
+    from .ledger import WORKBOOK_SUFFIXES
+    from .schema import schema_json
+
+    try:
+        if path.suffix.lower() in WORKBOOK_SUFFIXES:
+            if with_schema:
+                raise click.BadParameter("--schema is for YAML plans", param_hint="--schema")
+            write_workbook_file(path, None, force=force)
+        else:
+            schema = path.parent / SCHEMA_FILE if with_schema else None
+            if schema is not None:
+                write_new(schema, schema_json(), force=force)
+            write_new(
+                path,
+                template_plan(path.name, schema=SCHEMA_FILE if schema else None),
+                force=force,
+            )
+    except Exists as exc:
+        _exists(Path(str(exc)))
+    except OSError as exc:
+        _cannot_write(path, exc)
+    click.echo(f"complycheck: wrote {path}", err=True)
+
+
+def _input_errors(exc: InputError) -> NoReturn:
+    from .reporters.rich_report import make_console
+
+    err = make_console(sys.stderr)
+    err.print("Input errors:", style="sev.error")
+    for problem in exc.problems:
+        err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
+    sys.exit(ExitCode.ERROR)
+
+
+def _exists(path: Path) -> NoReturn:
+    click.echo(f"complycheck: {path} exists; use --force to replace it", err=True)
+    sys.exit(ExitCode.ERROR)
+
+
+def _cannot_write(path: Path, exc: OSError) -> NoReturn:
+    click.echo(f"complycheck: cannot write {path}: {exc.strerror or exc}", err=True)
+    sys.exit(ExitCode.ERROR)
 
 
 def main() -> None:

@@ -8,9 +8,10 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
+from functools import lru_cache, total_ordering
 from typing import Any, Literal
 
+from .errors import Position, cell_reference
 from .facts import NONE, SCHEMA, Fact
 from .i18n import Lang, Text
 from .model.plan import Waiver
@@ -30,14 +31,34 @@ class Severity(StrEnum):
         return {"error": 3, "warning": 2, "info": 1}[self.value]
 
 
-@dataclass(frozen=True, order=True)
+@total_ordering
+@dataclass(frozen=True)
 class Location:
+    """Where a finding is: a line and column of a plan file, or a cell of a ledger (``sheet``
+    is its sheet's name, ``""`` in a CSV file; ``line`` is then the row)."""
+
     file: str
     line: int
     column: int
+    sheet: str | None = None
+
+    @classmethod
+    def at(cls, file: str, position: Position | None) -> Location:
+        """The location of ``position`` in ``file`` (its start when there is no position)."""
+        if position is None:
+            return cls(file, 1, 1)
+        return cls(position.file or file, position.line, position.column, position.sheet)
+
+    def _key(self) -> tuple[str, str, int, int]:
+        return (self.file, self.sheet or "", self.line, self.column)
+
+    def __lt__(self, other: Any) -> bool:
+        if not isinstance(other, Location):
+            return NotImplemented
+        return self._key() < other._key()
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}"
+        return cell_reference(self.file, self.line, self.column, self.sheet)
 
 
 @dataclass(frozen=True)
@@ -157,10 +178,7 @@ def make_finding(rule: CompiledRule, fact: Fact, plan_id: str, source: SourceMap
     severity = Severity(spec.severity)
     if spec.in_principle and fact.justification and severity is Severity.ERROR:
         severity = Severity.WARNING  # 原则上: a stated justification lowers the finding
-    position = source.position(fact.path)
-    location = Location(
-        source.file, position.line if position else 1, position.column if position else 1
-    )
+    location = Location.at(source.file, source.position(fact.path))
     shown = tuple((f, fact.values[f]) for f in rule.fields if f in fact.values and f != "name")
     shown += tuple(sorted((k, v) for k, v in params.items() if isinstance(v, int | float | str)))
     applied = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))

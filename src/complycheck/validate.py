@@ -323,7 +323,7 @@ def check_references(plan: Plan, source: SourceMap) -> Iterator[Problem]:
         for ident, path in items:
             if ident in seen:
                 first = source.position(seen[ident])
-                where = f" (first at line {first.line})" if first else ""
+                where = f" (first at {first.describe()})" if first else ""
                 yield at(path, f"duplicate {what} {ident!r}{where}")
             else:
                 seen.setdefault(ident, path)

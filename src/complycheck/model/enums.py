@@ -9,7 +9,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from ..i18n import Lang, fold
+from pydantic import GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
+
+from ..i18n import Lang, fold, pick, traditional_forms
 
 
 class Coded(StrEnum):
@@ -40,14 +44,34 @@ class Coded(StrEnum):
         return member if member is not None else table.get(fold(value), value)
 
     @classmethod
+    def spellings(cls) -> list[str]:
+        """What a plan may write, as listed: the codes, then the labels in simplified and in
+        traditional characters (matching also ignores case, spaces at either end and
+        full-width forms)."""
+        labels = [label for m in cls for label in _LABELS[cls][m.value]]
+        traditional = [form for label in labels for form in traditional_forms(label)]
+        return list(dict.fromkeys([*(m.value for m in cls), *labels, *traditional]))
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """In the plan's JSON Schema, every spelling a plan may use (for editors)."""
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        schema["enum"] = cls.spellings()
+        schema["description"] = (
+            f"{cls.__name__}: an English code or a Chinese label, in simplified or traditional "
+            f"characters: {cls.choices()}"
+        )
+        return schema
+
+    @classmethod
     def choices(cls) -> str:
         return ", ".join(f"{m.value} ({_LABELS[cls][m.value][0]})" for m in cls)
 
     def label(self, lang: Lang) -> str:
         """The display label: the Chinese one, or the English code in words."""
-        if lang is Lang.ZH:
-            return _LABELS[type(self)][self.value][0]
-        return self.value.replace("_", " ")
+        return pick(_LABELS[type(self)][self.value][0], self.value.replace("_", " "), lang)
 
 
 _LABELS: dict[type[Coded], dict[str, tuple[str, ...]]] = {}
@@ -181,7 +205,15 @@ _labelled(
 _labelled(
     UnitKind,
     {
-        "organ": ("党政机构", "党政机关", "行政机关", "党政内设机构"),
+        "organ": (
+            "党政机构",
+            "党政机关",
+            "行政机关",
+            "党政内设机构",
+            "党委工作机关",
+            "政府工作部门",
+            "部门管理机构",
+        ),
         "public_institution": ("事业单位",),
     },
 )

@@ -22,6 +22,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StrictStr,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -80,7 +81,21 @@ def _date(value: Any) -> Any:
 Count = Annotated[StrictInt, Field(ge=0)]
 Name = Annotated[StrictStr, Field(min_length=1, max_length=200)]
 Ident = Annotated[StrictStr, Field(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")]
-Share = Annotated[float, BeforeValidator(_share), Strict(), Field(ge=0, le=1, allow_inf_nan=False)]
+Share = Annotated[
+    float,
+    BeforeValidator(_share),
+    Strict(),
+    Field(ge=0, le=1, allow_inf_nan=False),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "maximum": 1},
+                {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*[%％]\s*$"},
+            ],
+            "description": "A share: a number from 0 to 1, or a percentage such as 60%",
+        }
+    ),
+]
 Date = Annotated[dt.date, BeforeValidator(_date), Strict()]
 Reason = Annotated[StrictStr, Field(min_length=1, max_length=2000)]
 

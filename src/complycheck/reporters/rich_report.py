@@ -11,7 +11,7 @@ from rich.theme import Theme
 
 from ..errors import Problem
 from ..findings import Finding, Severity
-from ..i18n import Lang
+from ..i18n import Lang, pick
 from ..report import PlanReport, Report
 
 THEME = Theme(
@@ -64,12 +64,12 @@ WORDS = {
 
 
 def w(key: str, lang: Lang) -> str:
-    return WORDS[key][lang.value]
+    return pick(WORDS[key]["zh"], WORDS[key]["en"], lang)
 
 
 def colon(lang: Lang) -> str:
     """A label's colon: full-width in Chinese, so that the text after it wraps with it."""
-    return "：" if lang is Lang.ZH else ": "
+    return "：" if lang.chinese else ": "
 
 
 def make_console(
@@ -151,6 +151,7 @@ def _citation(f: Finding, lang: Lang) -> RichText | None:
     if src is None:  # a finding about a waiver: no policy text decides it
         return None
     quote = src.quote if len(src.quote) <= 60 else src.quote[:58] + "……"
+    quote = pick(quote, quote, lang)  # the policy text in the script the reader reads
     return RichText.assemble(
         ("  " + w("source", lang) + colon(lang), "muted"),
         f"{src.jurisdiction.get(lang)} {src.item} ({src.seed}) ",

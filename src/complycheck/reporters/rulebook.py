@@ -11,7 +11,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text as RichText
 
-from ..i18n import Lang
+from ..i18n import Lang, pick
 from ..rulebook.load import LoadedRule, Rulebook
 from ..rulebook.spec import Dated
 from ..rulebook.spec import Table as ParamTable
@@ -43,7 +43,7 @@ HEAD = {
 
 
 def h(key: str, lang: Lang) -> str:
-    return HEAD[key][lang.value]
+    return pick(HEAD[key]["zh"], HEAD[key]["en"], lang)
 
 
 def _packs_of(rulebook: Rulebook, rule_id: str) -> list[str]:
@@ -196,7 +196,7 @@ def print_rules(rulebook: Rulebook, lang: Lang) -> None:
         packs.add_row(
             p.id,
             p.spec.title.get(lang),
-            "、".join(p.spec.regions) or "*",
+            pick("、".join(p.spec.regions), "、".join(p.spec.regions), lang) or "*",
             "✓" if p.spec.auto else "-",
         )
     console.print(packs)
@@ -209,7 +209,7 @@ def print_explain(rulebook: Rulebook, rule: LoadedRule, lang: Lang) -> None:
 
     def section(key: str, body: str) -> None:
         console.print(RichText(h(key, lang), style="bold"))
-        console.print(RichText("  " + body))
+        console.print(RichText("  " + pick(body, body, lang)))  # in the reader's script
 
     console.print(
         RichText.assemble(
@@ -238,11 +238,13 @@ def print_explain(rulebook: Rulebook, rule: LoadedRule, lang: Lang) -> None:
             console.print(
                 RichText.assemble(("  " + name, "bold"), "  ", param.description.get(lang))
             )
-            console.print(RichText(f"    {h('default', lang)}: {_show(param.default, lang)}"))
+            default = _show(param.default, lang)
+            console.print(RichText(f"    {h('default', lang)}: {pick(default, default, lang)}"))
             for pack in packs:
                 if name in pack.spec.params.get(spec.id, {}):
                     value = pack.spec.params[spec.id][name]
-                    console.print(RichText(f"    {pack.id}: {_show(value, lang)}"))
+                    shown = _show(value, lang)
+                    console.print(RichText(f"    {pack.id}: {pick(shown, shown, lang)}"))
     section("packs", ", ".join(p.id for p in rulebook.packs.containing(spec.id)) or "-")
     section("compliant", spec.example.compliant.get(lang))
     section("violating", spec.example.violating.get(lang))
