@@ -11,6 +11,7 @@ from enum import IntEnum
 from .errors import Problem
 from .findings import Finding, Severity
 from .i18n import Text
+from .profile import PlanProfile
 
 
 class ExitCode(IntEnum):
@@ -49,6 +50,7 @@ class PlanReport:
     comparisons: tuple[Finding, ...] = ()  # advisory benchmarks: never violations
     skipped: tuple[SkippedRule, ...] = ()
     failures: tuple[RuleFailure, ...] = ()
+    profile: PlanProfile | None = None  # where the plan belongs and what it covers, for summaries
 
 
 @dataclass(frozen=True)
