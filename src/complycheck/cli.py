@@ -115,6 +115,13 @@ def cli() -> None:
     "The report is the same.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary line (and input errors).")
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Record the run in this history database (SQLite; created if missing), and flag "
+    "units asked staffing for while findings on them from earlier runs are still open (R19).",
+)
 def check(
     paths: tuple[Path, ...],
     lang: str | None,
@@ -125,6 +132,7 @@ def check(
     engine: str,
     jobs: int,
     quiet: bool,
+    db: Path | None,
 ) -> None:
     """Check plan files (YAML or JSON), or every plan file under the given folders."""
     from .check import Options, check_paths
@@ -142,7 +150,9 @@ def check(
         raise click.BadParameter(
             f"unknown pack {unknown[0]!r}; known: {known}", param_hint="--pack"
         )
-    options = Options(packs=packs, as_of=as_of.date() if as_of else None)
+    options = Options(
+        packs=packs, as_of=as_of.date() if as_of else None, locate_requests=db is not None
+    )
     workers = jobs or os.cpu_count() or 1
     try:
         report = check_paths(
@@ -155,6 +165,12 @@ def check(
         )
     except RulebookError as exc:  # found while checking (a worker's rulebook, say): still fatal
         _broken_rulebook(exc)
+    if db is not None:
+        from .cli_summary import record
+
+        report = record(
+            db, report, rulebook, command="check", paths=paths, options=options, rule_dirs=rule_dirs
+        ).report
     render_rich(report, make_console(), language, quiet=quiet)
     level = None if fail_on == "never" else Severity(fail_on)
     sys.exit(report.exit_code(level))
@@ -200,6 +216,10 @@ def explain_command(rule_id: str, lang: str | None, rule_dirs: tuple[Path, ...])
         known = ", ".join(r.spec.id for r in rulebook.rules)
         raise click.BadParameter(f"no rule {rule_id!r}; known: {known}", param_hint="RULE_ID")
     print_explain(rulebook, rule, language)
+
+
+# The summary and history commands register themselves on the group.
+from . import cli_summary  # noqa: E402, F401
 
 
 def main() -> None:

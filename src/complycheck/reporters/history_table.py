@@ -1,0 +1,75 @@
+"""The runs of a history database: a table for reading, JSON for tools."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Sequence
+
+from rich.table import Table
+from rich.text import Text as RichText
+
+from ..history.store import RunInfo
+from ..i18n import Lang
+from .rich_report import make_console
+from .summary_labels import label
+
+_HEAD = {
+    "run": ("运行", "Run"),
+    "recorded": ("记录时间（UTC）", "Recorded (UTC)"),
+    "command": ("命令", "Command"),
+    "rulebook": ("规则库版本", "Rulebook"),
+    "paths": ("检查对象", "Paths"),
+    "no_runs": ("尚无运行记录", "No runs recorded yet"),
+}
+
+
+def _head(key: str, lang: Lang) -> str:
+    zh, en = _HEAD[key]
+    return zh if lang is Lang.ZH else en
+
+
+def runs_table(runs: Sequence[RunInfo], lang: Lang) -> Table:
+    table = Table(title_justify="left")
+    for name, right in [
+        (_head("run", lang), True),
+        (_head("recorded", lang), False),
+        (_head("command", lang), False),
+        (label("plans", lang), True),
+        (label("errors", lang), True),
+        (label("warnings", lang), True),
+        (label("infos", lang), True),
+        (label("input_errors", lang), True),
+        (_head("rulebook", lang), False),
+        (label("engine", lang), False),
+        (_head("paths", lang), False),
+    ]:
+        table.add_column(name, justify="right" if right else "left")
+    for run in runs:
+        table.add_row(
+            RichText(f"#{run.id}", style="bold"),
+            RichText(run.recorded),
+            RichText(run.command),
+            RichText(str(run.plans)),
+            RichText(str(run.errors), style="sev.error" if run.errors else "muted"),
+            RichText(str(run.warnings), style="sev.warning" if run.warnings else "muted"),
+            RichText(str(run.info), style="sev.info" if run.info else "muted"),
+            RichText(str(run.input_errors), style="sev.error" if run.input_errors else "muted"),
+            RichText(run.rulebook_version, style="muted"),
+            RichText(run.engine, style="muted"),
+            RichText(" ".join(run.paths)),
+        )
+    return table
+
+
+def print_runs(runs: Sequence[RunInfo], lang: Lang) -> None:
+    console = make_console()
+    if not runs:
+        console.print(_head("no_runs", lang), style="muted")
+        return
+    console.print(runs_table(runs, lang))
+
+
+def runs_json(runs: Sequence[RunInfo]) -> str:
+    data = [{**dataclasses.asdict(r), "paths": list(r.paths)} for r in runs]
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
