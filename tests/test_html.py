@@ -18,7 +18,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from complycheck.check import check_paths
 from complycheck.cli import cli
+from complycheck.engine import EngineName, make_engine
+from complycheck.i18n import Lang
+from complycheck.reporters import html as html_module
+from complycheck.rulebook.load import load_rulebook
+from complycheck.summary import summarise as summary_of
 
 from .browser import Browser, PageLog, find_chromium
 from .conftest import CASES, REPO
@@ -58,6 +64,14 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         out[lang] = page
     summarise(plans, root / "summary.json", "json")
     out["json"] = json.loads((root / "summary.json").read_text(encoding="utf-8"))
+    # The same page listing 10 rows at first and 15 more at a time.
+    rulebook = load_rulebook()
+    summary = summary_of(check_paths(plans, rulebook, make_engine(EngineName.PYTHON)), rulebook)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(html_module, "PAGE", 10)
+        patch.setattr(html_module, "MORE", 15)
+        out["paged"] = root / "paged.html"
+        out["paged"].write_text(html_module.summary_html(summary, Lang.EN), encoding="utf-8")
     return out
 
 
@@ -186,6 +200,7 @@ def test_the_page_renders_in_chromium_with_the_right_counts(
     assert js(browser, "document.getElementById('findings-count').textContent") == str(total)
     assert js(browser, "document.querySelectorAll('#findings-table tbody tr').length") == total
     assert js(browser, "document.getElementById('findings-shown').textContent") == str(total)
+    assert js(browser, "document.getElementById('findings-more-row').hidden")  # all listed
     assert js(browser, "document.querySelectorAll('svg.chart').length") == 2 + len(data["by_rule"])
     # Filtering: by rule, by text, both cleared again.
     for rule in data["by_rule"]:
@@ -235,3 +250,28 @@ def test_markup_in_a_plan_stays_text_in_chromium(browser: Browser, pages: dict[s
     browser.drain()
     assert log.errors == []
     assert log.requests == [pages["zh"].resolve().as_uri()]
+
+
+def test_long_tables_are_listed_a_page_at_a_time(browser: Browser, pages: dict[str, Any]) -> None:
+    data = pages["json"]
+    total = data["totals"]["findings"]
+    assert total > 40
+    log = open_page(browser, pages["paged"])
+    visible = "document.querySelectorAll('#findings-table tbody tr:not([hidden])').length"
+    listed = "document.getElementById('findings-listed').textContent"
+    more_shown = "!document.getElementById('findings-more-row').hidden"
+    assert (js(browser, visible), js(browser, listed), js(browser, more_shown)) == (10, "10", True)
+    js(browser, "document.getElementById('findings-more').click()")
+    assert (js(browser, visible), js(browser, listed)) == (25, "25")
+    assert js(browser, "document.querySelectorAll('#findings-table tbody tr').length") == total
+    # A filter starts again from the first page; a short result fits on it.
+    r09 = next(r["findings"]["total"] for r in data["by_rule"] if r["rule"] == "R09")
+    assert r09 > 10
+    assert set_filter(browser, "filter-rule", "R09") == r09
+    assert (js(browser, visible), js(browser, more_shown)) == (10, True)
+    r16 = next(r["findings"]["total"] for r in data["by_rule"] if r["rule"] == "R16")
+    assert r16 <= 10
+    assert set_filter(browser, "filter-rule", "R16") == r16
+    assert (js(browser, visible), js(browser, more_shown)) == (r16, False)
+    browser.drain()
+    assert log.errors == []

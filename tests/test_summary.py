@@ -332,3 +332,31 @@ def test_the_output_file_is_replaced_whole(tmp_path: Path) -> None:
     assert run("summary", plan, "--format", "markdown", "-o", out).exit_code == 1
     assert out.read_text(encoding="utf-8").startswith("# ")
     assert [p.name for p in out.parent.iterdir()] == ["summary.md"]  # no temporary file left
+
+
+def test_a_progress_bar_on_a_terminal_only() -> None:
+    from rich.console import Console
+
+    from complycheck.cli_summary import progress_bar
+
+    with progress_bar(Console(file=io.StringIO(), force_terminal=False)) as advance:
+        assert advance is None
+    with progress_bar(None) as advance:
+        assert advance is None
+    screen = io.StringIO()
+    terminal = Console(file=screen, force_terminal=True, width=80)
+    with progress_bar(terminal) as advance:
+        assert advance is not None
+        advance(0, 3)
+        advance(2, 3)
+        terminal.print("after two")  # printed above the live bar, which shows the counts
+    assert "2/3" in screen.getvalue() and "checking" in screen.getvalue()
+
+
+def test_an_output_that_cannot_be_written_is_an_error(tmp_path: Path) -> None:
+    plan = CASES / "R16" / "violating-small-pi" / "plan.yaml"
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    result = run("summary", plan, "-q", "--format", "json", "-o", tmp_path / "file" / "x.json")
+    assert result.exit_code == 2
+    assert f"complycheck: cannot write {tmp_path / 'file' / 'x.json'}" in result.output
+    assert "Traceback" not in result.output

@@ -168,10 +168,13 @@ def check(
     if db is not None:
         from .cli_summary import record
 
-        report = record(
+        recorded = record(
             db, report, rulebook, command="check", paths=paths, options=options, rule_dirs=rule_dirs
-        ).report
+        )
+        report = recorded.report
     render_rich(report, make_console(), language, quiet=quiet)
+    if db is not None:
+        click.echo(f"complycheck: recorded as run #{recorded.run_id} in {db}", err=True)
     level = None if fail_on == "never" else Severity(fail_on)
     sys.exit(report.exit_code(level))
 

@@ -21,6 +21,8 @@ from .i18n import Lang, default_lang
 from .report import ExitCode, Report
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from .check import Options
     from .history.session import Recorded
     from .rulebook.load import Rulebook
@@ -138,19 +140,13 @@ def record(
 
 
 @contextlib.contextmanager
-def progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on stderr, for a terminal only; yields the callback for check_paths."""
-    if not enabled:
+def progress_bar(console: Console | None) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on ``console`` (a terminal only); yields the callback for check_paths."""
+    if console is None or not console.is_terminal:
         yield None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-    from .reporters.rich_report import make_console
-
-    console = make_console(sys.stderr)
-    if not console.is_terminal:
-        yield None
-        return
     with Progress(
         "{task.description}",
         BarColumn(),
@@ -180,13 +176,17 @@ def render_summary(summary: Any, fmt: SummaryFormat, lang: Lang, output: Path | 
             return
         buffer = io.StringIO()
         render_summary_rich(summary, make_console(buffer, width=160, color=False), lang)
-        write_atomic(output, buffer.getvalue())
-        return
-    text = _format(summary, fmt, lang)
+        text = buffer.getvalue()
+    else:
+        text = _format(summary, fmt, lang)
     if output is None:
         click.echo(text, nl=False)
-    else:
+        return
+    try:
         write_atomic(output, text)
+    except OSError as exc:
+        click.echo(f"complycheck: cannot write {output}: {exc.strerror or exc}", err=True)
+        sys.exit(ExitCode.ERROR)
 
 
 def _format(summary: Any, fmt: SummaryFormat, lang: Lang) -> str:
@@ -290,7 +290,9 @@ def summary_command(
     rulebook = _rulebook(rule_dirs)
     options = run_options(rulebook, packs, as_of, locate=db is not None)
     try:
-        with progress_bar(not quiet) as advance:
+        from .reporters.rich_report import make_console
+
+        with progress_bar(None if quiet else make_console(sys.stderr)) as advance:
             report = check_paths(
                 paths,
                 rulebook,

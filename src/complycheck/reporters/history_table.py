@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text as RichText
 
 from ..history.store import RunInfo
-from ..i18n import Lang
+from ..i18n import Lang, Text
 from .rich_report import make_console
 from .summary_labels import label
 
@@ -26,7 +26,7 @@ _HEAD = {
 
 def _head(key: str, lang: Lang) -> str:
     zh, en = _HEAD[key]
-    return zh if lang is Lang.ZH else en
+    return Text.model_construct(zh=zh, en=en).get(lang)
 
 
 def runs_table(runs: Sequence[RunInfo], lang: Lang) -> Table:

@@ -27,6 +27,8 @@ from .svg import Bar, bar_chart
 _SEVERITIES = tuple(Severity)
 MAX_PLACE_BARS = 40
 MAX_RULE_PLACE_BARS = 8
+PAGE = 200  # findings rows listed at first
+MORE = 500  # rows added by each "show more"
 
 
 def e(value: object) -> str:
@@ -392,6 +394,15 @@ def _findings(summary: Summary) -> str:
         for plan in summary.report.plans
         for f in plan.findings
     ]
+    # Laying out thousands of rows takes a browser many seconds: the rows after the first page
+    # start hidden, and the page's script lists more on request.
+    rows[PAGE:] = [row.replace("<tr ", "<tr hidden ", 1) for row in rows[PAGE:]]
+    listed = min(PAGE, len(rows))
+    more = (
+        f'<p id="findings-more-row"{"" if len(rows) > PAGE else " hidden"}>'
+        f'{lab("listed")}: <b id="findings-listed">{listed}</b> '
+        f'<button type="button" id="findings-more">{lab("show_more", n=MORE)}</button></p>'
+    )
     columns = ["severity", "rule", "plan", "place", "location", "entity", "message", "source"]
     if comparison is not None:
         columns.append("status")
@@ -401,10 +412,10 @@ def _findings(summary: Summary) -> str:
         for key in columns
     )
     table = (
-        f'<table id="findings-table"><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f'<table id="findings-table" data-page="{PAGE}" data-more="{MORE}">'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
-    return _section("findings", lab("findings_table"), [_filters(summary, len(rows)), table])
+    return _section("findings", lab("findings_table"), [_filters(summary, len(rows)), table, more])
 
 
 def _changes(c: Comparison) -> str:
@@ -495,11 +506,12 @@ def summary_html(summary: Summary, lang: Lang) -> str:
         f"style-src '{_sha256(CSS)}'; script-src '{_sha256(JS)}'; "
         "img-src 'none'; connect-src 'none'; base-uri 'none'; form-action 'none'"
     )
+    show = "en" if lang is Lang.EN else "zh"
     run = f" · run #{summary.run_id}" if summary.run_id is not None else ""
     title = f"{LABELS['title'][0]} / {LABELS['title'][1]}"
     return (
         "<!DOCTYPE html>\n"
-        f'<html lang="{lang.value}" data-show="{lang.value}"><head><meta charset="utf-8">'
+        f'<html lang="{show}" data-show="{show}"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="referrer" content="no-referrer">'

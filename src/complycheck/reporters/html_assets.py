@@ -95,6 +95,11 @@ JS = """
   var rows = Array.prototype.slice.call(body.rows);
   var texts = rows.map(function (row) { return row.textContent.toLowerCase(); });
   var shown = document.getElementById("findings-shown");
+  var listed = document.getElementById("findings-listed");
+  var moreRow = document.getElementById("findings-more-row");
+  var page = Number(table.getAttribute("data-page"));
+  var step = Number(table.getAttribute("data-more"));
+  var limit = page;
   var controls = {
     text: document.getElementById("filter-text"),
     severity: document.getElementById("filter-severity"),
@@ -113,17 +118,24 @@ JS = """
         (!severity || row.getAttribute("data-severity") === severity) &&
         (!rule || row.getAttribute("data-rule") === rule) &&
         (!status || row.getAttribute("data-status") === status);
-      row.hidden = !ok;
       if (ok) { count += 1; }
+      row.hidden = !(ok && count <= limit);
     });
     shown.textContent = String(count);
+    listed.textContent = String(Math.min(count, limit));
+    moreRow.hidden = count <= limit;
   }
+  function refilter() { limit = page; apply(); }
   Object.keys(controls).forEach(function (key) {
     var control = controls[key];
     if (control) {
-      control.addEventListener("input", apply);
-      control.addEventListener("change", apply);
+      control.addEventListener("input", refilter);
+      control.addEventListener("change", refilter);
     }
+  });
+  document.getElementById("findings-more").addEventListener("click", function () {
+    limit += step;
+    apply();
   });
   function key(row, column, numeric) {
     var cell = row.cells[column];
@@ -152,6 +164,7 @@ JS = """
       texts = order.map(function (i) { return texts[i]; });
       rows = sortedRows;
       rows.forEach(function (row) { body.appendChild(row); });
+      apply();
     });
   });
   apply();

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..i18n import Lang
+from ..i18n import Lang, Text
 
 LABELS: dict[str, tuple[str, str]] = {
     "title": ("机构编制方案审查汇总", "Summary of institutional-reform plan reviews"),
@@ -86,7 +86,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "all_severities": ("全部严重程度", "all severities"),
     "all_rules": ("全部规则", "all rules"),
     "all_statuses": ("全部状态", "all statuses"),
-    "shown": ("显示", "shown"),
+    "shown": ("符合筛选", "matching"),
+    "listed": ("已列出", "Listed"),
+    "show_more": ("再列出{n}条", "List {n} more"),
     "findings_table": ("问题清单", "Findings"),
     "fixed_table": (
         "已整改（上次记录有、本次不再报告）",
@@ -104,4 +106,4 @@ LABELS: dict[str, tuple[str, str]] = {
 
 def label(key: str, lang: Lang) -> str:
     zh, en = LABELS[key]
-    return zh if lang is Lang.ZH else en
+    return Text.model_construct(zh=zh, en=en).get(lang)

@@ -26,7 +26,9 @@ def _t(value: object, style: str = "") -> RichText:
 def _table(title: str, columns: Sequence[str], rows: Iterable[Sequence[RichText]]) -> Table:
     table = Table(title=title, title_justify="left", title_style="bold", expand=False)
     for column in columns:  # a column named with a leading space holds numbers
-        table.add_column(column.strip(), justify="right" if column.startswith(" ") else "left")
+        table.add_column(  # folded, never cut: a location stays whole
+            column.strip(), justify="right" if column.startswith(" ") else "left", overflow="fold"
+        )
     for row in rows:
         table.add_row(*row)
     return table
@@ -94,24 +96,16 @@ def _worst(summary: Summary, lang: Lang) -> list[Table]:
             label("plan", lang),
             label("plan_title", lang),
             label("place", lang),
-            label("file", lang),
             *_tally_columns(lang),
         ],
         (
-            [
-                _t(p.plan_id, "bold"),
-                _t(p.title),
-                _t(p.place),
-                _t(p.file, "loc"),
-                *_tally_cells(p.tally),
-            ]
+            [_t(p.plan_id, "bold"), _t(p.title), _t(p.place), *_tally_cells(p.tally)]
             for p in summary.worst_plans
         ),
     )
     units = _table(
         label("worst_units", lang),
         [
-            label("plan", lang),
             label("unit", lang),
             label("name", lang),
             label("location", lang),
@@ -120,7 +114,6 @@ def _worst(summary: Summary, lang: Lang) -> list[Table]:
         ],
         (
             [
-                _t(u.plan_id),
                 _t(u.unit_id, "bold"),
                 _t(u.name),
                 _t(u.location, "loc"),
@@ -133,36 +126,42 @@ def _worst(summary: Summary, lang: Lang) -> list[Table]:
     return [plans, units]
 
 
-def _coverage(summary: Summary, lang: Lang) -> Table:
+def _coverage(summary: Summary, lang: Lang) -> list[Table]:
     c = summary.coverage
-    table = _table(
-        label("coverage", lang), ["", " " + label("before", lang), " " + label("after", lang)], []
+    quotas = _table(
+        label("coverage", lang),
+        ["", " " + label("before", lang), " " + label("after", lang)],
+        [
+            *(
+                [
+                    _t(label(k, lang)),
+                    _t(getattr(c.quotas_before, k)),
+                    _t(getattr(c.quotas_after, k)),
+                ]
+                for k in ("administrative", "public_institution", "support")
+            ),
+            [
+                _t(label("quotas", lang), "bold"),
+                _t(c.quotas_before.total, "bold"),
+                _t(c.quotas_after.total, "bold"),
+            ],
+        ],
     )
-    for kind in ("administrative", "public_institution", "support"):
-        before, after = getattr(c.quotas_before, kind), getattr(c.quotas_after, kind)
-        table.add_row(_t(label(kind, lang)), _t(before), _t(after))
-    table.add_row(
-        _t(label("quotas", lang), "bold"),
-        _t(c.quotas_before.total, "bold"),
-        _t(c.quotas_after.total, "bold"),
-        end_section=True,
+    involved = _table(
+        "",
+        ["", " " + label("all", lang), " " + label("with_findings", lang)],
+        (
+            [_t(label(name, lang)), _t(total), _t(part, "bold")]
+            for name, total, part in [
+                ("units", c.units, c.units_with_findings),
+                ("quotas_with_findings", "", c.quotas_with_findings),
+                ("grids", c.grids, c.grids_with_findings),
+                ("households", c.households, c.households_with_findings),
+                ("population", c.population, c.population_with_findings),
+            ]
+        ),
     )
-    pairs = [
-        ("units", c.units, "units_with_findings", c.units_with_findings),
-        ("grids", c.grids, "grids_with_findings", c.grids_with_findings),
-        ("households", c.households, "with_findings", c.households_with_findings),
-        ("population", c.population, "with_findings", c.population_with_findings),
-    ]
-    for name, total, _, involved in pairs:
-        table.add_row(
-            _t(f"{label(name, lang)} ({label('all', lang)} / {label('with_findings', lang)})"),
-            _t(total),
-            _t(involved, "bold"),
-        )
-    table.add_row(
-        _t(label("quotas_with_findings", lang)), _t(""), _t(c.quotas_with_findings, "bold")
-    )
-    return table
+    return [quotas, involved]
 
 
 def _finding_lines(findings: Iterable[Finding], lang: Lang) -> list[RichText]:
@@ -251,7 +250,7 @@ def summary_renderables(summary: Summary, lang: Lang) -> list[RenderableType]:
         _by_rule(summary, lang),
         _by_place(summary, lang),
         *_worst(summary, lang),
-        _coverage(summary, lang),
+        *_coverage(summary, lang),
     ]
     if summary.linkage:
         parts.append(_t(label("linkage", lang), "sev.error"))
