@@ -23,6 +23,7 @@ from complycheck.cli import cli
 from complycheck.engine import EngineName, make_engine
 from complycheck.i18n import Lang
 from complycheck.reporters import html as html_module
+from complycheck.reporters import html_findings
 from complycheck.rulebook.load import load_rulebook
 from complycheck.summary import summarise as summary_of
 
@@ -68,8 +69,8 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     rulebook = load_rulebook()
     summary = summary_of(check_paths(plans, rulebook, make_engine(EngineName.PYTHON)), rulebook)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(html_module, "PAGE", 10)
-        patch.setattr(html_module, "MORE", 15)
+        patch.setattr(html_findings, "PAGE", 10)
+        patch.setattr(html_findings, "MORE", 15)
         out["paged"] = root / "paged.html"
         out["paged"].write_text(html_module.summary_html(summary, Lang.EN), encoding="utf-8")
     return out

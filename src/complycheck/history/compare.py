@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from ..findings import Finding
 from ..report import Report
-from .store import RecordedFinding, RunInfo
+from .records import RecordedFinding, RunInfo
 
 
 class PlanStatus(StrEnum):

@@ -27,7 +27,7 @@ from ..report import PlanReport, Report
 from ..rulebook.load import LoadedRule
 
 if TYPE_CHECKING:
-    from .store import RecordedFinding
+    from .records import RecordedFinding
 
 RULE_ID = "R19"
 BASIS = ("basis", "review history")

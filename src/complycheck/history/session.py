@@ -14,7 +14,8 @@ from ..report import Report
 from ..rulebook.load import Rulebook
 from .compare import Comparison, compare
 from .linkage import RULE_ID, link, still_open
-from .store import HistoryError, RunRecord, open_history
+from .records import RunRecord
+from .store import HistoryError, open_history
 
 
 @dataclass(frozen=True)

@@ -14,19 +14,28 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import random
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..findings import Finding, Severity
-from ..i18n import Text
+from ..findings import Severity
 from ..report import Report
 from .linkage import is_linkage
+from .records import (
+    FINDINGS_SQL,
+    RUN_COLUMNS,
+    RecordedFinding,
+    RunInfo,
+    RunRecord,
+    finding_row,
+    plan_row,
+    recorded,
+    run_info,
+    to_json,
+)
 from .schema import MIGRATIONS, SCHEMA_VERSION
 
 T = TypeVar("T")
@@ -41,58 +50,6 @@ class HistoryError(Exception):
         super().__init__(f"{path}: {message}")
         self.path = path
         self.message = message
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    id: int
-    recorded: str  # UTC, ISO 8601
-    command: str
-    complycheck_version: str
-    rulebook_version: str
-    engine: str
-    paths: tuple[str, ...]
-    options: dict[str, Any]
-    plans: int
-    findings: int
-    errors: int
-    warnings: int
-    info: int
-    input_errors: int
-    rule_failures: int
-
-
-@dataclass(frozen=True)
-class RecordedFinding:
-    """A finding as a run recorded it."""
-
-    run_id: int
-    fingerprint: str
-    kind: str  # "finding" or "linkage" (rectification linkage from history)
-    plan_id: str
-    place_key: str
-    rule_id: str
-    severity: Severity
-    entity: str
-    entity_key: str
-    entity_name: str
-    file: str
-    line: int
-    column: int
-    message: Text
-    remediation: Text
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    """What a run is recorded with beyond its report."""
-
-    command: str
-    paths: tuple[str, ...]
-    options: dict[str, Any]
-    rulebook_version: str
-    packs: dict[str, str]  # pack id -> the pack's specification (JSON), parameters included
-    complycheck_version: str
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
@@ -213,8 +170,8 @@ class History:
                     record.complycheck_version,
                     record.rulebook_version,
                     report.engine,
-                    _json(list(record.paths)),
-                    _json(record.options),
+                    to_json(list(record.paths)),
+                    to_json(record.options),
                     len(report.plans),
                     len(report.findings),
                     counts.get(Severity.ERROR, 0),
@@ -232,7 +189,7 @@ class History:
             db.executemany(
                 "INSERT INTO plans (run_id, seq, plan_id, file, title, place_key, province, city,"
                 " jurisdiction, level, as_of, packs, findings) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [_plan_row(run_id, seq, plan) for seq, plan in enumerate(report.plans)],
+                [plan_row(run_id, seq, plan) for seq, plan in enumerate(report.plans)],
             )
             db.executemany(
                 "INSERT INTO findings (run_id, plan_seq, fingerprint, kind, rule_id, severity,"
@@ -240,7 +197,7 @@ class History:
                 " remediation_zh, remediation_en, citation, vals)"
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [
-                    _finding_row(run_id, seq, f, "linkage" if is_linkage(f) else "finding")
+                    finding_row(run_id, seq, f, "linkage" if is_linkage(f) else "finding")
                     for seq, plan in enumerate(report.plans)
                     for f in plan.findings
                 ],
@@ -274,12 +231,12 @@ class History:
 
     def runs(self, limit: int | None = None) -> list[RunInfo]:
         """Recorded runs, the latest first."""
-        sql = f"SELECT {_RUN_COLUMNS} FROM runs ORDER BY id DESC"
+        sql = f"SELECT {RUN_COLUMNS} FROM runs ORDER BY id DESC"
         args: tuple[Any, ...] = ()
         if limit is not None:
             sql += " LIMIT ?"
             args = (limit,)
-        return self._run(lambda: [_run_info(row) for row in self._db.execute(sql, args)])
+        return self._run(lambda: [run_info(row) for row in self._db.execute(sql, args)])
 
     def run(self, ref: str) -> RunInfo | None:
         """The run with id ``ref``, or the latest run for ``last``."""
@@ -288,9 +245,9 @@ class History:
             return latest[0] if latest else None
         if not ref.isdigit():
             return None
-        sql = f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?"
+        sql = f"SELECT {RUN_COLUMNS} FROM runs WHERE id = ?"
         row = self._run(lambda: self._db.execute(sql, (int(ref),)).fetchone())
-        return _run_info(row) if row else None
+        return run_info(row) if row else None
 
     def plan_ids(self, run_id: int) -> set[str]:
         rows = self._run(
@@ -299,10 +256,10 @@ class History:
         return {row[0] for row in rows}
 
     def _findings(self, sql: str, args: Sequence[Any]) -> list[RecordedFinding]:
-        return self._run(lambda: [_recorded(r) for r in self._db.execute(sql, args)])
+        return self._run(lambda: [recorded(r) for r in self._db.execute(sql, args)])
 
     def findings(self, run_id: int) -> list[RecordedFinding]:
-        return self._findings(_FINDINGS_SQL + " WHERE f.run_id = ? ORDER BY f.rowid", (run_id,))
+        return self._findings(FINDINGS_SQL + " WHERE f.run_id = ? ORDER BY f.rowid", (run_id,))
 
     def latest_unit_findings(self, place_keys: Sequence[str]) -> list[RecordedFinding]:
         """The errors and warnings on units recorded by the latest check of each plan of these
@@ -313,7 +270,7 @@ class History:
             chunk = keys[start : start + 500]
             marks = ",".join("?" * len(chunk))
             sql = (
-                _FINDINGS_SQL + " JOIN (SELECT plan_id, max(run_id) AS run_id FROM plans"
+                FINDINGS_SQL + " JOIN (SELECT plan_id, max(run_id) AS run_id FROM plans"
                 f" WHERE place_key IN ({marks}) GROUP BY plan_id) AS latest"
                 " ON latest.plan_id = p.plan_id AND latest.run_id = p.run_id"
                 " WHERE f.entity = 'unit' AND f.kind = 'finding'"
@@ -323,109 +280,11 @@ class History:
         return out
 
 
-_RUN_COLUMNS = (
-    "id, recorded, command, complycheck_version, rulebook_version, engine, paths, options,"
-    " plans, findings, errors, warnings, info, input_errors, rule_failures"
-)
-_FINDINGS_SQL = (
-    "SELECT f.run_id, f.fingerprint, f.kind, p.plan_id, p.place_key, f.rule_id, f.severity,"
-    " f.entity, f.entity_key, f.entity_name, f.file, f.line, f.col, f.message_zh, f.message_en,"
-    " f.remediation_zh, f.remediation_en"
-    " FROM findings AS f JOIN plans AS p ON p.run_id = f.run_id AND p.seq = f.plan_seq"
-)
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-
-
 def _explain(exc: sqlite3.Error) -> str:
     text = str(exc)
     if "not a database" in text:
         return "not an SQLite database (expected a complycheck history database)"
     return f"the history database cannot be used ({text})"
-
-
-def _plan_row(run_id: int, seq: int, plan: Any) -> tuple[Any, ...]:
-    place = plan.profile.place if plan.profile else None
-    return (
-        run_id,
-        seq,
-        plan.plan_id,
-        plan.file,
-        plan.title,
-        place.key if place else "",
-        place.province if place else None,
-        place.city if place else None,
-        place.name if place else plan.jurisdiction,
-        place.level if place else None,
-        plan.as_of.isoformat(),
-        _json(list(plan.packs)),
-        len(plan.findings),
-    )
-
-
-def _finding_row(run_id: int, seq: int, f: Finding, kind: str) -> tuple[Any, ...]:
-    return (
-        run_id,
-        seq,
-        f.fingerprint,
-        kind,
-        f.rule_id,
-        f.severity.value,
-        f.entity,
-        f.entity_key,
-        f.entity_name,
-        f.location.file,
-        f.location.line,
-        f.location.column,
-        f.message.zh,
-        f.message.en,
-        f.remediation.zh,
-        f.remediation.en,
-        f.citation.model_dump_json(),
-        _json([[k, v] for k, v in f.values]),
-    )
-
-
-def _run_info(row: tuple[Any, ...]) -> RunInfo:
-    return RunInfo(
-        id=row[0],
-        recorded=row[1],
-        command=row[2],
-        complycheck_version=row[3],
-        rulebook_version=row[4],
-        engine=row[5],
-        paths=tuple(json.loads(row[6])),
-        options=json.loads(row[7]),
-        plans=row[8],
-        findings=row[9],
-        errors=row[10],
-        warnings=row[11],
-        info=row[12],
-        input_errors=row[13],
-        rule_failures=row[14],
-    )
-
-
-def _recorded(row: tuple[Any, ...]) -> RecordedFinding:
-    return RecordedFinding(
-        run_id=row[0],
-        fingerprint=row[1],
-        kind=row[2],
-        plan_id=row[3],
-        place_key=row[4],
-        rule_id=row[5],
-        severity=Severity(row[6]),
-        entity=row[7],
-        entity_key=row[8],
-        entity_name=row[9],
-        file=row[10],
-        line=row[11],
-        column=row[12],
-        message=Text.model_construct(zh=row[13], en=row[14]),
-        remediation=Text.model_construct(zh=row[15], en=row[16]),
-    )
 
 
 def open_history(path: Path) -> History:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from rich.table import Table
 from rich.text import Text as RichText
 
-from ..history.store import RunInfo
+from ..history.records import RunInfo
 from ..i18n import Lang, Text
 from .rich_report import make_console
 from .summary_labels import label

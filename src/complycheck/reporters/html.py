@@ -9,102 +9,35 @@ page and a button switches between them. Everything taken from plans is escaped.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-from collections.abc import Iterable, Sequence
-from html import escape
+from collections.abc import Sequence
 
 from .. import __version__
-from ..findings import Finding, Severity
+from ..findings import Severity
 from ..history.compare import Comparison, PlanStatus
-from ..history.linkage import is_linkage
 from ..i18n import Lang, Text
-from ..summary import PlaceNode, Summary, Tally
+from ..summary import PlaceNode, Summary
 from .html_assets import CSS, JS
+from .html_findings import findings_section
+from .html_parts import (
+    SEVERITIES,
+    bi,
+    e,
+    lab,
+    label_text,
+    legend,
+    section,
+    severity_parts,
+    sha256,
+    table,
+    tally_cells,
+    tally_columns,
+    tally_tip,
+)
 from .summary_labels import LABELS
 from .svg import Bar, bar_chart
 
-_SEVERITIES = tuple(Severity)
 MAX_PLACE_BARS = 40
 MAX_RULE_PLACE_BARS = 8
-PAGE = 200  # findings rows listed at first
-MORE = 500  # rows added by each "show more"
-
-
-def e(value: object) -> str:
-    return escape(str(value), quote=True)
-
-
-def _sha256(text: str) -> str:
-    return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
-
-
-def bi(text: Text) -> str:
-    """Both languages of ``text``; the stylesheet shows one."""
-    if text.zh == text.en:
-        return e(text.zh)
-    return (
-        f'<span class="t-zh" lang="zh">{e(text.zh)}</span>'
-        f'<span class="t-en" lang="en">{e(text.en)}</span>'
-    )
-
-
-def lab(key: str, **values: object) -> str:
-    zh, en = LABELS[key]
-    return bi(Text.model_construct(zh=zh.format(**values), en=en.format(**values)))
-
-
-def _text(key: str) -> Text:
-    zh, en = LABELS[key]
-    return Text.model_construct(zh=zh, en=en)
-
-
-def _section(anchor: str, title: str, body: Iterable[str]) -> str:
-    return f'<section id="{anchor}"><h2>{title}</h2>{"".join(body)}</section>'
-
-
-def _table(
-    columns: Sequence[tuple[str, bool]], rows: Iterable[Sequence[str]], *, attrs: str = ""
-) -> str:
-    """A table; a column flagged True holds numbers. Cells are given as HTML."""
-    head = "".join(f"<th{' class=n' if num else ''}>{name}</th>" for name, num in columns)
-    body = "".join(
-        "<tr>"
-        + "".join(
-            f"<td{' class=n' if num else ''}>{cell}</td>"
-            for (_, num), cell in zip(columns, row, strict=True)
-        )
-        + "</tr>"
-        for row in rows
-    )
-    return f"<table{attrs}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _tally_columns() -> list[tuple[str, bool]]:
-    return [(lab(s.value), True) for s in _SEVERITIES] + [(lab("total"), True)]
-
-
-def _tally_cells(tally: Tally) -> list[str]:
-    return [str(tally.get(s)) for s in _SEVERITIES] + [f"<b>{tally.total}</b>"]
-
-
-def _tally_tip(name: str, tally: Tally) -> Text:
-    return Text.model_construct(
-        zh=f"{name}：错误{tally.error}，警告{tally.warning}，提示{tally.info}",
-        en=f"{name}: {tally.error} error(s), {tally.warning} warning(s), {tally.info} info",
-    )
-
-
-def _parts(tally: Tally) -> tuple[tuple[int, str], ...]:
-    return tuple((tally.get(s), f"s-{s.value}") for s in _SEVERITIES)
-
-
-def _legend() -> str:
-    items = "".join(f'<span><i class="{s.value}"></i>{lab(s.value)}</span>' for s in _SEVERITIES)
-    return f'<p class="legend">{items}</p>'
-
-
-# --- sections -------------------------------------------------------------------------------
 
 
 def _overview(summary: Summary) -> str:
@@ -114,7 +47,7 @@ def _overview(summary: Summary) -> str:
         ("", "plans_with_findings", summary.plans_with_findings),
         *(
             (s.value, "errors" if s is Severity.ERROR else s.value + "s", summary.tally.get(s))
-            for s in _SEVERITIES
+            for s in SEVERITIES
         ),
         ("", "linkage_count", len(summary.linkage)),
         ("error" if report.input_errors else "", "unreadable_files", summary.unreadable_files),
@@ -128,23 +61,23 @@ def _overview(summary: Summary) -> str:
         for css, key, n in cards
     )
     total = f'<p>{lab("findings")}: <strong id="findings-count">{summary.tally.total}</strong></p>'
-    return _section("overview", lab("overview"), [f'<div class="cards">{html}</div>', total])
+    return section("overview", lab("overview"), [f'<div class="cards">{html}</div>', total])
 
 
 def _by_rule(summary: Summary) -> str:
     bars = [
         Bar(
             Text.model_construct(zh=r.rule_id, en=r.rule_id),
-            _parts(r.tally),
-            _tally_tip(f"{r.rule_id} {r.title.zh}", r.tally),
+            severity_parts(r.tally),
+            tally_tip(f"{r.rule_id} {r.title.zh}", r.tally),
         )
         for r in summary.rules
     ]
-    chart = bar_chart(bars, title=_text("chart_rule"), chart_id="chart-rules") if bars else ""
-    table = _table(
-        [(lab("rule"), False), (lab("rule_title"), False), *_tally_columns(), (lab("plans"), True)],
+    chart = bar_chart(bars, title=label_text("chart_rule"), chart_id="chart-rules") if bars else ""
+    rows_table = table(
+        [(lab("rule"), False), (lab("rule_title"), False), *tally_columns(), (lab("plans"), True)],
         (
-            [f"<b>{e(r.rule_id)}</b>", bi(r.title), *_tally_cells(r.tally), str(r.plans)]
+            [f"<b>{e(r.rule_id)}</b>", bi(r.title), *tally_cells(r.tally), str(r.plans)]
             for r in summary.rules
         ),
     )
@@ -176,8 +109,8 @@ def _by_rule(summary: Summary) -> str:
             + note
             + "</div>"
         )
-    grid = f'<div class="rules-grid">{"".join(cards)}</div>'
-    return _section("by-rule", lab("by_rule"), [_legend(), chart, table, grid])
+    cards_grid = f'<div class="rules-grid">{"".join(cards)}</div>'
+    return section("by-rule", lab("by_rule"), [legend(), chart, rows_table, cards_grid])
 
 
 def _leaves(nodes: Sequence[PlaceNode]) -> list[tuple[str, PlaceNode]]:
@@ -203,12 +136,14 @@ def _by_place(summary: Summary) -> str:
     bars = [
         Bar(
             Text.model_construct(zh=name, en=name),
-            _parts(node.own_tally),
-            _tally_tip(name, node.own_tally),
+            severity_parts(node.own_tally),
+            tally_tip(name, node.own_tally),
         )
         for name, node in shown
     ]
-    chart = bar_chart(bars, title=_text("chart_place"), chart_id="chart-places") if bars else ""
+    chart = (
+        bar_chart(bars, title=label_text("chart_place"), chart_id="chart-places") if bars else ""
+    )
     more = len(leaves) - len(shown)
     note = f'<p class="muted">{lab("more", n=more)}</p>' if more > 0 else ""
     rows = []
@@ -221,30 +156,30 @@ def _by_place(summary: Summary) -> str:
                     lab(node.level) if node.level in LABELS else e(node.level),
                     str(node.plans),
                     str(node.plans_with_findings),
-                    *_tally_cells(node.tally),
+                    *tally_cells(node.tally),
                 ]
             )
-    table = _table(
+    rows_table = table(
         [
             (lab("place"), False),
             (lab("level"), False),
             (lab("plans"), True),
             (lab("with_findings"), True),
-            *_tally_columns(),
+            *tally_columns(),
         ],
         rows,
     )
-    return _section("by-place", lab("by_place"), [_legend(), chart, note, table])
+    return section("by-place", lab("by_place"), [legend(), chart, note, rows_table])
 
 
 def _worst(summary: Summary) -> str:
-    plans = _table(
+    plans = table(
         [
             (lab("plan"), False),
             (lab("plan_title"), False),
             (lab("place"), False),
             (lab("file"), False),
-            *_tally_columns(),
+            *tally_columns(),
         ],
         (
             [
@@ -252,18 +187,18 @@ def _worst(summary: Summary) -> str:
                 e(p.title),
                 e(p.place),
                 f'<span class="loc">{e(p.file)}</span>',
-                *_tally_cells(p.tally),
+                *tally_cells(p.tally),
             ]
             for p in summary.worst_plans
         ),
     )
-    units = _table(
+    units = table(
         [
             (lab("plan"), False),
             (lab("unit"), False),
             (lab("name"), False),
             (lab("location"), False),
-            *_tally_columns(),
+            *tally_columns(),
             (lab("rules"), False),
         ],
         (
@@ -272,13 +207,13 @@ def _worst(summary: Summary) -> str:
                 f"<b>{e(u.unit_id)}</b>",
                 e(u.name),
                 f'<span class="loc">{e(u.location)}</span>',
-                *_tally_cells(u.tally),
+                *tally_cells(u.tally),
                 e(", ".join(u.rules)),
             ]
             for u in summary.worst_units
         ),
     )
-    return _section(
+    return section(
         "worst",
         f"{lab('worst_plans')} · {lab('worst_units')}",
         [f"<h3>{lab('worst_plans')}</h3>", plans, f"<h3>{lab('worst_units')}</h3>", units],
@@ -287,7 +222,7 @@ def _worst(summary: Summary) -> str:
 
 def _coverage(summary: Summary) -> str:
     c = summary.coverage
-    quotas = _table(
+    quotas = table(
         [("", False), (lab("before"), True), (lab("after"), True)],
         [
             *(
@@ -301,7 +236,7 @@ def _coverage(summary: Summary) -> str:
             ],
         ],
     )
-    involved = _table(
+    involved = table(
         [("", False), (lab("all"), True), (lab("with_findings"), True)],
         [
             [lab("units"), str(c.units), str(c.units_with_findings)],
@@ -311,111 +246,7 @@ def _coverage(summary: Summary) -> str:
             [lab("population"), str(c.population), str(c.population_with_findings)],
         ],
     )
-    return _section("coverage", lab("coverage"), [quotas, involved])
-
-
-def _citation(f: Finding) -> str:
-    src = f.citation
-    also = f" ({e(', '.join(src.also))})" if src.also else ""
-    return (
-        f'<details class="cite"><summary>{bi(src.jurisdiction)} {e(src.item)}{also}</summary>'
-        f'<blockquote lang="zh">{e(src.quote)}</blockquote>'
-        f'<blockquote lang="en" class="muted">{e(src.translation)}</blockquote>'
-        f'<span class="muted">{e(src.seed)}</span></details>'
-    )
-
-
-def _status_cell(status: str) -> str:
-    return f'<span class="status-{status}">{lab(status)}</span>' if status else ""
-
-
-def _plain(key: str) -> str:
-    """A label in both languages as plain text (for attributes and options, which cannot hold
-    markup)."""
-    return e(" / ".join(dict.fromkeys(LABELS[key])))
-
-
-def _finding_row(f: Finding, place: str, status: str | None) -> str:
-    linkage = f"<div class=muted>{lab('kind_linkage')}</div>" if is_linkage(f) else ""
-    justification = f'<div class="muted">{e(f.justification)}</div>' if f.justification else ""
-    name = f.entity_name if f.entity_name != f.entity_key else ""
-    loc = f.location
-    cells = [
-        f'<td data-v="{f.severity.rank}">'
-        f'<span class="sev {f.severity.value}">{lab(f.severity.value)}</span></td>',
-        f"<td><b>{e(f.rule_id)}</b>{linkage}</td>",
-        f"<td>{e(f.plan_id)}</td>",
-        f"<td>{e(place)}</td>",
-        f'<td data-v="{e(loc.file)}:{loc.line:09d}:{loc.column:06d}">'
-        f'<span class="loc">{e(loc)}</span></td>',
-        f"<td><b>{e(f.entity_key)}</b> {e(name)}</td>",
-        f"<td>{bi(f.message)}{justification}<div class=fix>{bi(f.remediation)}</div></td>",
-        f"<td>{_citation(f)}</td>",
-    ]
-    if status is not None:
-        cells.append(f"<td>{_status_cell(status)}</td>")
-    return (
-        f'<tr data-severity="{f.severity.value}" data-rule="{e(f.rule_id)}" '
-        f'data-status="{status or ""}" data-fingerprint="{f.fingerprint}">{"".join(cells)}</tr>'
-    )
-
-
-def _select(control: str, everything: str, options: Iterable[tuple[str, str]]) -> str:
-    items = "".join(f'<option value="{e(v)}">{text}</option>' for v, text in options)
-    return (
-        f'<select id="filter-{control}" aria-label="{control}">'
-        f'<option value="">{_plain(everything)}</option>{items}</select>'
-    )
-
-
-def _filters(summary: Summary, count: int) -> str:
-    rules = sorted({f.rule_id for f in summary.findings})
-    statuses = ""
-    if summary.comparison is not None:
-        statuses = _select(
-            "status", "all_statuses", ((s, _plain(s)) for s in ("new", "persisting"))
-        )
-    return (
-        '<div class="filters">'
-        f'<label for="filter-text">{lab("filter")}</label>'
-        f'<input id="filter-text" type="search" placeholder="{_plain("filter_hint")}">'
-        + _select("severity", "all_severities", ((s.value, _plain(s.value)) for s in _SEVERITIES))
-        + _select("rule", "all_rules", ((r, e(r)) for r in rules))
-        + statuses
-        + f'<span>{lab("shown")}: <b id="findings-shown">{count}</b> / '
-        f'<b id="findings-total">{count}</b></span></div>'
-    )
-
-
-def _findings(summary: Summary) -> str:
-    comparison = summary.comparison
-    rows = [
-        _finding_row(f, summary.place_of(plan), comparison.status(f).value if comparison else None)
-        for plan in summary.report.plans
-        for f in plan.findings
-    ]
-    # Laying out thousands of rows takes a browser many seconds: the rows after the first page
-    # start hidden, and the page's script lists more on request.
-    rows[PAGE:] = [row.replace("<tr ", "<tr hidden ", 1) for row in rows[PAGE:]]
-    listed = min(PAGE, len(rows))
-    more = (
-        f'<p id="findings-more-row"{"" if len(rows) > PAGE else " hidden"}>'
-        f'{lab("listed")}: <b id="findings-listed">{listed}</b> '
-        f'<button type="button" id="findings-more">{lab("show_more", n=MORE)}</button></p>'
-    )
-    columns = ["severity", "rule", "plan", "place", "location", "entity", "message", "source"]
-    if comparison is not None:
-        columns.append("status")
-    head = "".join(
-        f'<th data-type="{"num" if key == "severity" else ""}">'
-        f'<button type="button">{lab(key)}</button></th>'
-        for key in columns
-    )
-    table = (
-        f'<table id="findings-table" data-page="{PAGE}" data-more="{MORE}">'
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
-    return _section("findings", lab("findings_table"), [_filters(summary, len(rows)), table, more])
+    return section("coverage", lab("coverage"), [quotas, involved])
 
 
 def _changes(c: Comparison) -> str:
@@ -424,7 +255,7 @@ def _changes(c: Comparison) -> str:
         PlanStatus.NEW: "plan_new",
         PlanStatus.NOT_CHECKED: "plan_not_checked",
     }
-    table = _table(
+    rows_table = table(
         [(lab("plan"), False), (lab("status"), False)]
         + [(lab(k), True) for k in ("new", "fixed", "persisting")],
         (
@@ -438,7 +269,7 @@ def _changes(c: Comparison) -> str:
             for p in c.plans
         ),
     )
-    fixed = _table(
+    fixed = table(
         [
             (lab("severity"), False),
             (lab("rule"), False),
@@ -462,8 +293,8 @@ def _changes(c: Comparison) -> str:
         attrs=' id="fixed-table"',
     )
     head = f"<p>{lab('since_run')} <b>#{c.run.id}</b> ({e(c.run.recorded)}, {e(c.run.command)})</p>"
-    return _section(
-        "changes", lab("changes"), [head, table, f"<h3>{lab('fixed_table')}</h3>", fixed]
+    return section(
+        "changes", lab("changes"), [head, rows_table, f"<h3>{lab('fixed_table')}</h3>", fixed]
     )
 
 
@@ -475,7 +306,7 @@ def _errors(summary: Summary) -> str:
         for p in report.plans
         for f in p.failures
     ]
-    return _section(
+    return section(
         "input-errors",
         f"{lab('input_errors')} · {lab('rule_failures')}",
         [f"<ul>{''.join(items)}</ul>"],
@@ -495,7 +326,7 @@ def summary_html(summary: Summary, lang: Lang) -> str:
     if summary.comparison is not None:
         sections.append(_changes(summary.comparison))
         nav.append(("changes", "changes"))
-    sections.append(_findings(summary))
+    sections.append(findings_section(summary))
     nav.append(("findings", "findings_table"))
     report = summary.report
     if report.input_errors or any(p.failures for p in report.plans):
@@ -503,7 +334,7 @@ def summary_html(summary: Summary, lang: Lang) -> str:
         nav.append(("input-errors", "input_errors"))
     policy = (
         "default-src 'none'; "
-        f"style-src '{_sha256(CSS)}'; script-src '{_sha256(JS)}'; "
+        f"style-src '{sha256(CSS)}'; script-src '{sha256(JS)}'; "
         "img-src 'none'; connect-src 'none'; base-uri 'none'; form-action 'none'"
     )
     show = "en" if lang is Lang.EN else "zh"

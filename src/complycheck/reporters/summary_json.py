@@ -11,7 +11,7 @@ from ..errors import Problem
 from ..findings import Finding
 from ..history.compare import Comparison
 from ..history.linkage import is_linkage
-from ..history.store import RecordedFinding
+from ..history.records import RecordedFinding
 from ..i18n import Text
 from ..profile import QUOTA_TYPES, QuotaCounts
 from ..summary import PlaceNode, Summary, Tally
@@ -229,4 +229,4 @@ def summary_data(summary: Summary) -> dict[str, Any]:
 
 
 def summary_json(summary: Summary) -> str:
-    return json.dumps(summary_data(summary), ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(summary_data(summary), ensure_ascii=False, indent=2, default=str) + "\n"
