@@ -330,13 +330,20 @@ def summary_command(
     required=True,
     help="The history database.",
 )
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="How many runs to list, the latest first.",
+)
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(["table", "json"]),
     default="table",
     show_default=True,
+    help="A table for reading, or JSON for tools.",
 )
 @LANG_OPTION
 def history_command(db: Path, limit: int, fmt: str, lang: str | None) -> None:
