@@ -156,6 +156,11 @@ def test_new_fixed_and_persisting_between_two_runs(tmp_path: Path) -> None:
     assert csv_out.count(",fixed,") == 1 and csv_out.count(",persisting,") == 1
     rich = run("summary", second, "--db", db, "--compare", "1", "--lang", "en", "-q").output
     assert "Changes since a recorded run" in rich and "u2" in rich
+    html = run("summary", second, "--db", db, "--compare", "1", "--format", "html").output
+    assert html.count('data-status="new"') == 2 and html.count('data-status="persisting"') == 1
+    fixed_table = html.split('id="fixed-table"', 1)[1].split("</table>", 1)[0]
+    assert fixed_table.count("<tr>") == 2 and "单位u2" in fixed_table  # the heading and u2
+    assert '<select id="filter-status"' in html
 
 
 def test_compare_needs_a_database_and_a_recorded_run(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import os
 import sys
@@ -288,6 +289,8 @@ def summary_command(
         raise click.UsageError("--compare needs --db (the history database to compare with)")
     language = Lang(lang) if lang else default_lang()
     rulebook = _rulebook(rule_dirs)
+    gc.freeze()  # as for check: the rulebook and modules live throughout the run
+    gc.set_threshold(50_000, 20, 20)
     options = run_options(rulebook, packs, as_of, locate=db is not None)
     try:
         from .reporters.rich_report import make_console
