@@ -21,6 +21,7 @@ _HEAD = {
     "rulebook": ("规则库版本", "Rulebook"),
     "paths": ("检查对象", "Paths"),
     "no_runs": ("尚无运行记录", "No runs recorded yet"),
+    "counts": ("错误/警告/提示", "Err/Warn/Info"),
 }
 
 
@@ -29,34 +30,42 @@ def _head(key: str, lang: Lang) -> str:
     return Text.model_construct(zh=zh, en=en).get(lang)
 
 
+def _counts(run: RunInfo) -> RichText:
+    parts = [(run.errors, "sev.error"), (run.warnings, "sev.warning"), (run.info, "sev.info")]
+    text = RichText()
+    for i, (n, style) in enumerate(parts):
+        text.append("/" if i else "")
+        text.append(str(n), style=style if n else "muted")
+    return text
+
+
 def runs_table(runs: Sequence[RunInfo], lang: Lang) -> Table:
     table = Table(title_justify="left")
-    for name, right in [
-        (_head("run", lang), True),
-        (_head("recorded", lang), False),
-        (_head("command", lang), False),
-        (label("plans", lang), True),
-        (label("errors", lang), True),
-        (label("warnings", lang), True),
-        (label("infos", lang), True),
-        (label("input_errors", lang), True),
-        (_head("rulebook", lang), False),
-        (label("engine", lang), False),
-        (_head("paths", lang), False),
+    for name, right, wrap in [
+        (_head("run", lang), True, False),
+        (_head("recorded", lang), False, False),
+        (_head("command", lang), False, False),
+        (label("plans", lang), True, False),
+        (_head("counts", lang), True, False),
+        (label("input_errors", lang), True, False),
+        (_head("rulebook", lang), False, True),
+        (_head("paths", lang), False, True),
     ]:
-        table.add_column(name, justify="right" if right else "left")
+        table.add_column(
+            name,
+            justify="right" if right else "left",
+            no_wrap=not wrap,
+            overflow="fold",
+        )
     for run in runs:
         table.add_row(
             RichText(f"#{run.id}", style="bold"),
-            RichText(run.recorded),
+            RichText(run.recorded.replace("T", " ")[:16]),  # to the minute
             RichText(run.command),
             RichText(str(run.plans)),
-            RichText(str(run.errors), style="sev.error" if run.errors else "muted"),
-            RichText(str(run.warnings), style="sev.warning" if run.warnings else "muted"),
-            RichText(str(run.info), style="sev.info" if run.info else "muted"),
+            _counts(run),
             RichText(str(run.input_errors), style="sev.error" if run.input_errors else "muted"),
-            RichText(run.rulebook_version, style="muted"),
-            RichText(run.engine, style="muted"),
+            RichText(f"{run.rulebook_version} ({run.engine})", style="muted"),
             RichText(" ".join(run.paths)),
         )
     return table
