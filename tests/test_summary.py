@@ -4,6 +4,7 @@ jurisdiction, in every format; a batch is summarised whole even when some plans 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -16,14 +17,19 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner, Result
+from rich.console import Console
 
 from complycheck.check import check_paths
 from complycheck.cli import cli
+from complycheck.cli_summary import progress_bar, summary_exit_code
 from complycheck.engine import EngineName, make_engine
+from complycheck.findings import Severity
 from complycheck.i18n import Lang
+from complycheck.report import RuleFailure
 from complycheck.reporters.rich_report import make_console
+from complycheck.reporters.summary_json import summary_data
 from complycheck.reporters.summary_rich import render_summary_rich
-from complycheck.reporters.summary_tables import cell, md
+from complycheck.reporters.summary_tables import cell, md, summary_csv
 from complycheck.rulebook.load import Rulebook
 from complycheck.summary import summarise
 
@@ -335,10 +341,6 @@ def test_the_output_file_is_replaced_whole(tmp_path: Path) -> None:
 
 
 def test_a_progress_bar_on_a_terminal_only() -> None:
-    from rich.console import Console
-
-    from complycheck.cli_summary import progress_bar
-
     with progress_bar(Console(file=io.StringIO(), force_terminal=False)) as advance:
         assert advance is None
     with progress_bar(None) as advance:
@@ -360,3 +362,30 @@ def test_an_output_that_cannot_be_written_is_an_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert f"complycheck: cannot write {tmp_path / 'file' / 'x.json'}" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_rule_that_could_not_be_evaluated_is_an_error_of_the_batch(rulebook: Rulebook) -> None:
+    plans = [CASES / "R16" / "violating-small-pi" / "plan.yaml"]
+    report = check_paths(plans, rulebook, make_engine(EngineName.PYTHON))
+    assert summary_exit_code(report, Severity.ERROR) == 1
+    failed = dataclasses.replace(
+        report.plans[0], failures=(RuleFailure("R17", "division by zero"),)
+    )
+    broken = dataclasses.replace(report, plans=(failed,))
+    assert summary_exit_code(broken, Severity.ERROR) == 3
+    assert summary_exit_code(broken, None) == 2
+    summary = summarise(broken, rulebook)
+    data = summary_data(summary)
+    assert data["totals"]["rule_failures"] == 1
+    assert data["rule_failures"] == [
+        {
+            "plan_id": "XD-2024-016",
+            "file": str(plans[0]),
+            "rule": "R17",
+            "message": "division by zero",
+        }
+    ]
+    rows = list(csv.DictReader(io.StringIO(summary_csv(summary, Lang.EN))))
+    assert [(r["kind"], r["rule"], r["message"]) for r in rows if r["kind"] != "finding"] == [
+        ("rule_failure", "R17", "division by zero")
+    ]
