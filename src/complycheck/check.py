@@ -4,7 +4,7 @@ and the rules in force, build facts, evaluate, and collect findings into the can
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from .i18n import Text, fold
 from .ledger import WORKBOOK_SUFFIXES, is_csv_ledger
 from .model.plan import Plan
 from .plans import load_any
+from .profile import build_profile
 from .report import PlanReport, Report, RuleFailure, SkippedRule
 from .rulebook.compiler import CompiledRule
 from .rulebook.load import LoadedRule, Rulebook
@@ -33,6 +34,7 @@ class Options:
 
     packs: tuple[str, ...] = ()  # --pack: replaces the packs chosen by jurisdiction
     as_of: dt.date | None = None  # --as-of: replaces the plan's date
+    locate_requests: bool = False  # locate each unit asked staffing for (history linkage)
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,7 @@ def check_plan(
         skipped=tuple(skipped),
         failures=tuple(RuleFailure(k, v) for k, v in sorted(failures.items())),
         waivers=plan_waivers(loaded),
+        profile=build_profile(plan, findings, loaded.source if options.locate_requests else None),
     )
 
 
@@ -260,7 +263,7 @@ def _in_workers(
     engine: Engine,
     options: Options,
     rule_dirs: Sequence[Path],
-) -> list[PlanReport | list[Problem]]:
+) -> Iterator[PlanReport | list[Problem]]:
     """Check ``files`` in ``jobs`` processes, in order. Where the platform can fork, a worker
     starts with the parent's rulebook; elsewhere it loads its own."""
     import multiprocessing
@@ -282,7 +285,7 @@ def _in_workers(
     chunk = max(1, min(16, len(files) // (jobs * 8)))
     try:
         with pool:
-            return list(pool.map(_check_in_worker, files, chunksize=chunk))
+            yield from pool.map(_check_in_worker, files, chunksize=chunk)
     finally:
         _WORKER = None
 
@@ -295,18 +298,25 @@ def check_paths(
     *,
     jobs: int = 1,
     rule_dirs: Sequence[Path] = (),
+    progress: Callable[[int, int], None] | None = None,
 ) -> Report:
     """Check every plan under ``paths``. With ``jobs`` > 1, plans are checked in that many
     worker processes (each loads the rulebook from ``rule_dirs`` and builds its own engine);
-    the report is the same, in the same order."""
+    the report is the same, in the same order. ``progress`` is called with the number of files
+    done and the number found, once they are found and after each file."""
     paths = list(paths)
     files, problems = discover(paths)
+    results: Iterable[PlanReport | list[Problem]]
     if jobs > 1 and len(files) >= MIN_FILES_FOR_WORKERS:
         results = _in_workers(files, min(jobs, len(files)), rulebook, engine, options, rule_dirs)
     else:
-        results = [_check_file(f, rulebook, engine, options) for f in files]
+        results = (_check_file(f, rulebook, engine, options) for f in files)
     reports: list[PlanReport] = []
-    for result in results:
+    if progress is not None:
+        progress(0, len(files))
+    for done, result in enumerate(results, 1):
+        if progress is not None:
+            progress(done, len(files))
         if isinstance(result, PlanReport):
             reports.append(result)
         else:

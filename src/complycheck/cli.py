@@ -170,6 +170,13 @@ def cli() -> None:
     help="Write this run's findings to the --baseline file (atomically), keeping the entries "
     "of plans not checked; the run then counts them as known.",
 )
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Record the run in this history database (SQLite; created if missing), and flag "
+    "units asked staffing for while findings on them from earlier runs are still open (R19).",
+)
 def check(
     paths: tuple[Path, ...],
     lang: str | None,
@@ -182,6 +189,7 @@ def check(
     formats: tuple[str, ...],
     output: tuple[Path, ...],
     update_baseline: bool,
+    db: Path | None,
     **overrides: Any,
 ) -> None:
     """Check plans: YAML or JSON files, .xlsx ledgers and folders of CSV ledger sheets, or
@@ -217,7 +225,9 @@ def check(
         raise click.BadParameter(
             f"unknown pack {unknown[0]!r}; known: {known}", param_hint="--pack"
         )
-    options = Options(packs=packs, as_of=as_of.date() if as_of else None)
+    options = Options(
+        packs=packs, as_of=as_of.date() if as_of else None, locate_requests=db is not None
+    )
     workers = jobs or os.cpu_count() or 1
     try:
         report = check_paths(
@@ -233,6 +243,13 @@ def check(
     report = apply_policy(report, policy, {r.spec.id for r in rulebook.rules})
     if update_baseline:
         report = _update_baseline(report, policy, settings)
+    if db is not None:
+        from .cli_summary import record
+
+        recorded = record(
+            db, report, rulebook, command="check", paths=paths, options=options, rule_dirs=rule_dirs
+        )
+        report = recorded.report
     run = RunOutput(
         report=report,
         rulebook=rulebook,
@@ -247,6 +264,8 @@ def check(
     except OSError as exc:
         where = exc.filename or "the output"
         fatal("an output cannot be written", [Problem(str(where), None, str(exc.strerror))])
+    if db is not None:
+        click.echo(f"complycheck: recorded as run #{recorded.run_id} in {db}", err=True)
     sys.exit(report.exit_code(settings.fail_level))
 
 
@@ -313,6 +332,10 @@ def explain_command(rule_id: str, lang: str | None, rule_dirs: tuple[Path, ...])
         known = ", ".join(r.spec.id for r in rulebook.rules)
         raise click.BadParameter(f"no rule {rule_id!r}; known: {known}", param_hint="RULE_ID")
     print_explain(rulebook, rule, language)
+
+
+# The summary and history commands register themselves on the group.
+from . import cli_summary  # noqa: E402, F401
 
 
 @cli.command("config")

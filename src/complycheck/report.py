@@ -12,6 +12,7 @@ from .errors import Problem
 from .findings import Finding, Location, Severity
 from .i18n import Text
 from .model.plan import Waiver
+from .profile import PlanProfile
 
 
 class ExitCode(IntEnum):
@@ -75,6 +76,7 @@ class PlanReport:
     skipped: tuple[SkippedRule, ...] = ()
     failures: tuple[RuleFailure, ...] = ()
     waivers: tuple[LocatedWaiver, ...] = ()  # the plan's own waivers
+    profile: PlanProfile | None = None  # where the plan belongs and what it covers, for summaries
 
 
 @dataclass(frozen=True)
