@@ -129,7 +129,12 @@ def check(
     """Check plan files (YAML or JSON), or every plan file under the given folders."""
     from .check import Options, check_paths
     from .reporters.rich_report import make_console, render_rich
+    from .source import max_file_size
 
+    try:
+        max_file_size()
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     language = Lang(lang) if lang else default_lang()
     rulebook = _rulebook(rule_dirs)
     # A run allocates many short-lived objects; the rulebook and modules live throughout.

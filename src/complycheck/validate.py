@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,12 +18,12 @@ from .errors import InputError, Problem
 from .model.enums import Change, Coded
 from .model.plan import Plan, Unit
 from .source import (
-    MAX_BYTES,
     Document,
     JsonSourceMap,
     PathKey,
     SourceMap,
     load_file,
+    max_file_size,
     parse_json,
 )
 
@@ -56,14 +56,16 @@ def load_plan(path: Path, *, display: str | None = None) -> LoadedPlan:
 
 def _load_json_fast(path: Path, name: str) -> LoadedPlan | None:
     try:
-        if path.stat().st_size > MAX_BYTES:
+        if path.stat().st_size > max_file_size():
             return None
         text = path.read_bytes().decode("utf-8")
         data = parse_json(text.removeprefix("\ufeff"))
         if not isinstance(data, dict):
             return None
         plan = Plan.model_validate(data)
-    except (OSError, ValueError):  # ValidationError is a ValueError: say where, the slow way
+    # ValidationError is a ValueError; RecursionError: nested too deep for the C decoder.
+    # Either way the slow path says what is wrong and where.
+    except (OSError, ValueError, RecursionError):
         return None
     source = JsonSourceMap(name, text.removeprefix("\ufeff"))
     problems = sorted(check_references(plan, source), key=_order)
@@ -75,7 +77,7 @@ def _load_json_fast(path: Path, name: str) -> LoadedPlan | None:
 def validate_document(doc: Document) -> LoadedPlan:
     file = doc.source.file
     if not isinstance(doc.data, dict):
-        got = "a list" if isinstance(doc.data, list) else f"a {type(doc.data).__name__} value"
+        got = _describe(doc.data)
         raise InputError.single(
             file, doc.source.position(()), f"expected a plan (a mapping with 'plan:'), got {got}"
         )
@@ -392,6 +394,7 @@ def check_references(plan: Plan, source: SourceMap) -> Iterator[Problem]:
                 yield at(path, f"unit {pred!r} is already the predecessor of {claimed[pred]!r}")
             else:
                 claimed[pred] = unit.id
+    yield from _division_cycles(plan, at)
     townships = {t.id for t in plan.townships}
     for i, grid in enumerate(plan.grids):
         if grid.township is not None and grid.township not in townships:
@@ -399,3 +402,46 @@ def check_references(plan: Plan, source: SourceMap) -> Iterator[Problem]:
     for i, problem in enumerate(plan.problems):
         if problem.unit not in units:
             yield at(("problems", i, "unit"), f"unit {problem.unit!r} is not in this plan")
+
+
+def _division_cycles(plan: Plan, at: Callable[[PathKey, str], Problem]) -> Iterator[Problem]:
+    """A unit's divisions that are, through their predecessors, their own predecessors.
+    (Units cannot form a cycle: a predecessor is abolished, and an abolished unit has none.)"""
+    for i, unit in enumerate(plan.units):
+        order = {d.id: j for j, d in enumerate(unit.divisions)}
+        preds = {
+            d.id: {p for p in d.predecessors if p in order and p != d.id} for d in unit.divisions
+        }
+        # Take away divisions whose predecessors are all taken away: those left are on a
+        # cycle or descend from one, and each has a predecessor left.
+        left = dict(preds)
+        ready = [d for d, ps in left.items() if not ps]
+        users: dict[str, list[str]] = {}
+        for d, ps in preds.items():
+            for pred in ps:
+                users.setdefault(pred, []).append(d)
+        waiting = {d: len(ps) for d, ps in preds.items()}
+        while ready:
+            done = ready.pop()
+            del left[done]
+            for user in users.get(done, ()):
+                waiting[user] -= 1
+                if waiting[user] == 0:
+                    ready.append(user)
+        if not left:
+            continue
+        trail = [min(left, key=order.__getitem__)]
+        while True:
+            step = min((p for p in left[trail[-1]] if p in left), key=order.__getitem__)
+            if step in trail:
+                cycle = [*trail[trail.index(step) :], step]
+                break
+            trail.append(step)
+        first = min(cycle[:-1], key=order.__getitem__)
+        j = order[first]
+        nxt = cycle[cycle.index(first) + 1]
+        k = unit.divisions[j].predecessors.index(nxt)
+        path: PathKey = ("units", i, "divisions", j, "predecessors", k)
+        start = cycle.index(first)
+        shown = " → ".join([*cycle[start:-1], *cycle[:start], first])
+        yield at(path, f"the predecessors of these divisions form a cycle: {shown}")

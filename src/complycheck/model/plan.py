@@ -77,7 +77,10 @@ def _date(value: Any) -> Any:
     return value
 
 
-Count = Annotated[StrictInt, Field(ge=0)]
+# No count in a plan (quotas, households, people) comes near a billion; a larger number is a
+# typing or export error, and would reach the engines' numeric limits.
+MAX_COUNT = 1_000_000_000
+Count = Annotated[StrictInt, Field(ge=0, le=MAX_COUNT)]
 Name = Annotated[StrictStr, Field(min_length=1, max_length=200)]
 Ident = Annotated[StrictStr, Field(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")]
 Share = Annotated[float, BeforeValidator(_share), Strict(), Field(ge=0, le=1, allow_inf_nan=False)]
