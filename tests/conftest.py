@@ -3,14 +3,18 @@ from __future__ import annotations
 import os
 import tempfile
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
+from click.testing import CliRunner, Result
 
 from complycheck.engine import EngineName, make_engine
 from complycheck.engine.base import Engine
 from complycheck.rulebook.load import Rulebook, load_rulebook
+
+from .guards import unchanged_inputs
 
 # The rulebook cache of the tests lives in a folder of their own, never in the user's home.
 os.environ["COMPLYCHECK_CACHE_DIR"] = tempfile.mkdtemp(prefix="complycheck-test-cache-")
@@ -54,3 +58,21 @@ def write(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return _write
+
+
+@pytest.fixture(autouse=True)
+def cli_inputs_are_never_modified(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every command run through ``CliRunner.invoke`` in any test leaves the files it names
+    (and the files under the folders it names) byte for byte as they were. Files a command
+    is meant to write: see ``guards.OUTPUT_OPTIONS``."""
+    invoke = CliRunner.invoke
+
+    def guarded(
+        self: CliRunner, cli: Any, args: str | Sequence[str] | None = None, **kwargs: Any
+    ) -> Result:
+        words = args.split() if isinstance(args, str) else list(args or ())
+        with unchanged_inputs(words):
+            return invoke(self, cli, args, **kwargs)
+
+    monkeypatch.setattr(CliRunner, "invoke", guarded)
+    yield
