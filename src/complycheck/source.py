@@ -91,6 +91,13 @@ def _pos(mark: yaml.Mark) -> Position:
     return Position(mark.line + 1, mark.column + 1)
 
 
+def _offset_position(text: str, offset: int) -> Position:
+    """The line and column of character ``offset`` of ``text``."""
+    breaks = list(_NEWLINE.finditer(text, 0, offset))
+    start = breaks[-1].end() if breaks else 0
+    return Position(len(breaks) + 1, offset - start + 1)
+
+
 def max_file_size(environ: dict[str, str] | None = None) -> int:
     """The size limit of a plan file in bytes: ``$COMPLYCHECK_MAX_FILE_SIZE`` (a number of
     bytes, or with a K, M or G suffix: ``512K``, ``200M``), else :data:`MAX_BYTES`.
@@ -182,6 +189,8 @@ class _Builder:
             if isinstance(node, yaml.MappingNode):
                 return self._mapping(node, path, depth)
             if isinstance(node, yaml.SequenceNode):
+                if node.tag != "tag:yaml.org,2002:seq":
+                    raise self.fail(node, f"unsupported tag {node.tag!r}; plain lists only")
                 return [self.build(x, (*path, i), depth + 1) for i, x in enumerate(node.value)]
             return self._scalar(node)
         finally:
@@ -252,7 +261,11 @@ def load_text(text: str, file: str, fmt: str) -> Document:
         where = _pos(mark) if mark is not None else None
         what = exc.problem or exc.context or "invalid syntax"
         raise InputError.single(file, where, f"{fmt.upper()} syntax error: {what}") from None
-    except yaml.YAMLError as exc:  # pragma: no cover - reader errors without marks
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, such as NUL
+        where = _offset_position(text, exc.position)
+        what = f"character U+{exc.character:04X} is not allowed ({exc.reason})"
+        raise InputError.single(file, where, f"{fmt.upper()} syntax error: {what}") from None
+    except yaml.YAMLError as exc:  # pragma: no cover - no other error lacks a mark
         raise InputError.single(file, None, f"{fmt.upper()} syntax error: {exc}") from None
     if not nodes:
         raise InputError.single(file, Position(1, 1), "the file is empty; expected a plan")
