@@ -5,6 +5,7 @@ Every problem is reported with file:line:col, the field path and what was expect
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from collections.abc import Callable, Iterable, Iterator
@@ -176,10 +177,24 @@ def pydantic_problems(
                     yield _problem(err, path, steps, source)
             continue
         names = dict.fromkeys(_MEMBER_WORDS.get(m.split("[")[0], m) for m, *_ in items)
-        got = _describe(items[0][2].get("input"))
+        at_union = [err for _, depth, err, *_ in items if depth == 0]
+        if at_union:
+            got = _describe(at_union[0].get("input"))
+        else:  # every error is inside the value: it is a mapping or a list
+            inside = items[0][3][len(union_path)]
+            got = "a list" if isinstance(inside, int) else "a mapping"
         message = f"expected one of these forms: {', '.join(names)}; got {got}"
         yield Problem(source.file, source.position(union_path), message, dotted(union_path))
 
+
+# The patterns of the rule format's names, in words (the plan's identifiers are the default).
+_PATTERN_WORDS = {
+    r"^[a-z][a-z0-9_]*$": "a name of lowercase letters, digits and _, starting with a letter",
+    r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$": "a rule id of capital letters, digits and -, such as R16",
+    r"^[a-z][a-z0-9-]*$": "a pack id of lowercase letters, digits and -, such as taiyuan",
+    r"^S\d-\d{2}$": "a source item such as S2-10",
+}
+_VALIDATED = re.compile(r"^function-(?:after|before|wrap|plain)\[.*, (\w+)\]$")
 
 _MEMBER_WORDS = {
     "bool": "true or false",
@@ -188,6 +203,9 @@ _MEMBER_WORDS = {
     "str": "a text",
     "list": "a list",
     "ParamRef": "{param: NAME}",
+    "FieldRef": "{field: NAME}",
+    "ValueRef": "{value: NAME}",
+    "Calc": "a calculation such as {add: [...]}",
     "Table": "{by: FIELD, values: {...}}",
 }
 
@@ -204,6 +222,10 @@ def _problem(err: Any, loc: PathKey, models: list[list[Any]], source: SourceMap)
     if kind == "missing":
         message = f"missing required field {loc[-1]!r}"
         return Problem(source.file, source.position(loc[:-1]), message, dotted(loc))
+    if loc and loc[-1] == "[key]":  # a mapping key of the wrong form: point at the key
+        problem = _problem(err, loc[:-1], models[:-1], source)
+        position = source.position(loc[:-1], key=True)
+        return Problem(source.file, position, f"key {problem.message}", problem.path)
     got = _describe(err.get("input"))
     enum_cls = next((m for m in models[-1] if _is_enum(m)), None)
     if kind == "enum" and enum_cls is not None:
@@ -213,7 +235,9 @@ def _problem(err: Any, loc: PathKey, models: list[list[Any]], source: SourceMap)
     elif kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
         message = f"{err['msg'][0].lower()}{err['msg'][1:]}, got {got}"
     elif kind == "string_pattern_mismatch":
-        message = f"expected an identifier without spaces at either end, got {got}"
+        pattern = str(err.get("ctx", {}).get("pattern", ""))
+        words = _PATTERN_WORDS.get(pattern, "an identifier without spaces at either end")
+        message = f"expected {words}, got {got}"
     elif kind == "string_too_short":
         message = f"expected a non-empty text, got {got}"
     elif kind == "finite_number":
@@ -264,6 +288,8 @@ def _walk(loc: PathKey, root: type[BaseModel], tags: dict[str, type[BaseModel]])
     member: str | None = None
     union_path: PathKey = ()
     for part in loc:
+        if isinstance(part, str):  # a model with a validator: its class name, as a member
+            part = _VALIDATED.sub(r"\1", part)
         if not tagged and isinstance(part, str) and part in tags and tags[part] in current:
             current, tagged = [tags[part]], True  # a union tag: the next part is a field
             steps[-1] = current
