@@ -193,6 +193,7 @@ _PATTERN_WORDS = {
     r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$": "a rule id of capital letters, digits and -, such as R16",
     r"^[a-z][a-z0-9-]*$": "a pack id of lowercase letters, digits and -, such as taiyuan",
     r"^S\d-\d{2}$": "a source item such as S2-10",
+    r"\S": "a text that is not blank",
 }
 _VALIDATED = re.compile(r"^function-(?:after|before|wrap|plain)\[.*, (\w+)\]$")
 

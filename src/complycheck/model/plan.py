@@ -81,11 +81,12 @@ def _date(value: Any) -> Any:
 # typing or export error, and would reach the engines' numeric limits.
 MAX_COUNT = 1_000_000_000
 Count = Annotated[StrictInt, Field(ge=0, le=MAX_COUNT)]
-Name = Annotated[StrictStr, Field(min_length=1, max_length=200)]
+NOT_BLANK = r"\S"  # a text with something in it besides spaces
+Name = Annotated[StrictStr, Field(min_length=1, max_length=200, pattern=NOT_BLANK)]
 Ident = Annotated[StrictStr, Field(min_length=1, max_length=100, pattern=r"^\S(.*\S)?$")]
 Share = Annotated[float, BeforeValidator(_share), Strict(), Field(ge=0, le=1, allow_inf_nan=False)]
 Date = Annotated[dt.date, BeforeValidator(_date), Strict()]
-Reason = Annotated[StrictStr, Field(min_length=1, max_length=2000)]
+Reason = Annotated[StrictStr, Field(min_length=1, max_length=2000, pattern=NOT_BLANK)]
 
 
 class Model(BaseModel):
