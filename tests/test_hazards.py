@@ -272,14 +272,25 @@ def test_a_file_that_is_not_a_mapping(write: Callable[..., Path], text: str, exp
 
 
 @pytest.mark.parametrize(
-    ("data", "position"),
+    ("data", "expected"),
     [
-        (b"plan:\n  id: \xff\n", "2:7"),
-        (b"plan:\n  title: \xe5\x90\n", "2:10"),  # a character cut short
-        (b"\xff\xfep\x00l\x00", "1:1"),  # UTF-16
+        (b"plan:\n  id: \xff\n", "2:7: the file is not valid UTF-8 text"),
+        (
+            "plan:\n  title: 名".encode() + b"\xff\n",
+            "2:11: the file is not valid UTF-8 text",
+        ),
+        (
+            "plan:\n  title: 方案\n".encode("gbk"),
+            "2:10: the file is not valid UTF-8 text; it reads as GBK (GB18030) text: "
+            "save it as UTF-8",
+        ),
+        (
+            "plan:\n  title: 小店区\n".encode("utf-16"),
+            "1:1: the file is not valid UTF-8 text; it is UTF-16 text: save it as UTF-8",
+        ),
     ],
 )
-def test_bytes_that_are_not_utf8_text(tmp_path: Path, data: bytes, position: str) -> None:
+def test_bytes_that_are_not_utf8_text(tmp_path: Path, data: bytes, expected: str) -> None:
     from complycheck.errors import InputError
     from complycheck.validate import load_plan
 
@@ -287,7 +298,7 @@ def test_bytes_that_are_not_utf8_text(tmp_path: Path, data: bytes, position: str
     path.write_bytes(data)
     with pytest.raises(InputError) as info:
         load_plan(path)
-    assert str(info.value) == f"{path}:{position}: the file is not valid UTF-8 text"
+    assert str(info.value) == f"{path}:{expected}"
 
 
 @pytest.mark.parametrize("line_end", ["\n", "\r\n", "\r"])

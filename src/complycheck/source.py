@@ -303,11 +303,22 @@ def load_file(path: Path, *, display: str | None = None, max_bytes: int | None =
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise InputError.single(
-            name, Position(line, column), "the file is not valid UTF-8 text"
-        ) from None
+        before = raw[raw.rfind(b"\n", 0, exc.start) + 1 : exc.start]  # valid UTF-8: counted
+        column = len(before.decode("utf-8")) + 1  # in characters, as an editor shows it
+        message = "the file is not valid UTF-8 text" + _encoding_hint(raw)
+        raise InputError.single(name, Position(line, column), message) from None
     return load_text(text, name, fmt)
+
+
+def _encoding_hint(raw: bytes) -> str:
+    """What the text of a file that is not UTF-8 may be, to say how to fix it."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "; it is UTF-16 text: save it as UTF-8"
+    try:
+        raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return ""
+    return "; it reads as GBK (GB18030) text: save it as UTF-8"
 
 
 # --- JSON: fast parsing, positions found only when asked for --------------------------------
