@@ -251,6 +251,8 @@ def load_text(text: str, file: str, fmt: str) -> Document:
     """Parse ``text`` (YAML or JSON) into a :class:`Document`."""
     if text.startswith("\ufeff"):
         text = text[1:]
+    if fmt == "json":
+        _check_json_syntax(text, file)
     try:
         deep = _too_deep(text)
         if deep is not None:
@@ -262,7 +264,10 @@ def load_text(text: str, file: str, fmt: str) -> Document:
         what = exc.problem or exc.context or "invalid syntax"
         raise InputError.single(file, where, f"{fmt.upper()} syntax error: {what}") from None
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow, such as NUL
-        where = _offset_position(text, exc.position)
+        offset = exc.position  # libyaml counts UTF-8 bytes, the Python reader characters
+        if issubclass(_Loader, yaml.CSafeLoader):
+            offset = len(text.encode("utf-8")[:offset].decode("utf-8", errors="ignore"))
+        where = _offset_position(text, offset)
         what = f"character U+{exc.character:04X} is not allowed ({exc.reason})"
         raise InputError.single(file, where, f"{fmt.upper()} syntax error: {what}") from None
     except yaml.YAMLError as exc:  # pragma: no cover - no other error lacks a mark
@@ -276,6 +281,19 @@ def load_text(text: str, file: str, fmt: str) -> Document:
     builder = _Builder(file, json_mode=fmt == "json")
     data = builder.build(nodes[0], (), 0)
     return Document(data, builder.map, fmt)
+
+
+def _check_json_syntax(text: str, file: str) -> None:
+    """Refuse what is YAML but not JSON (a trailing comma, a comment, single quotes): the
+    YAML reader that locates each value would accept it."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = _offset_position(text, exc.pos)
+        message = exc.msg.removesuffix(" at")  # "Invalid control character at"
+        raise InputError.single(file, where, f"JSON syntax error: {message}") from None
+    except (ValueError, RecursionError):
+        return  # a number too long, or nesting too deep: the YAML reader says where
 
 
 def load_file(path: Path, *, display: str | None = None, max_bytes: int | None = None) -> Document:
