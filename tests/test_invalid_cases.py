@@ -16,7 +16,6 @@ A case is a folder: the input files, and ``expected.yaml`` with
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
