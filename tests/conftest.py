@@ -60,19 +60,32 @@ def write(tmp_path: Path) -> Callable[..., Path]:
     return _write
 
 
+class InputGuard:
+    """What the autouse fixture ``input_guard`` allows a command to write. A test whose
+    command writes a file it names (an imported plan, a baseline) says so first:
+    ``input_guard.writes(path)``."""
+
+    def __init__(self) -> None:
+        self.outputs: set[Path] = set()
+
+    def writes(self, path: str | Path) -> None:
+        self.outputs.add(Path(path))
+
+
 @pytest.fixture(autouse=True)
-def cli_inputs_are_never_modified(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def input_guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[InputGuard]:
     """Every command run through ``CliRunner.invoke`` in any test leaves the files it names
-    (and the files under the folders it names) byte for byte as they were. Files a command
-    is meant to write: see ``guards.OUTPUT_OPTIONS``."""
+    (and the files under the folders it names) byte for byte as they were, except files it is
+    meant to write: the values of ``guards.OUTPUT_OPTIONS`` and ``input_guard.writes(path)``."""
+    guard = InputGuard()
     invoke = CliRunner.invoke
 
     def guarded(
         self: CliRunner, cli: Any, args: str | Sequence[str] | None = None, **kwargs: Any
     ) -> Result:
         words = args.split() if isinstance(args, str) else list(args or ())
-        with unchanged_inputs(words):
+        with unchanged_inputs(words, guard.outputs):
             return invoke(self, cli, args, **kwargs)
 
     monkeypatch.setattr(CliRunner, "invoke", guarded)
-    yield
+    yield guard

@@ -3,9 +3,9 @@ work run under hard limits of memory and time.
 
 - :func:`unchanged_inputs` hashes every file a command line names (and every file under a
   folder it names) and fails if any changed. ``conftest.py`` wraps every ``CliRunner.invoke``
-  in it, and :func:`run_complycheck` every run in a new process. Files a command is meant to
-  write are named in :data:`OUTPUT_OPTIONS` (the option that takes them) or passed as
-  ``outputs``.
+  in it (the autouse fixture ``input_guard``), and :func:`run_complycheck` every run in a new
+  process. Files a command is meant to write are named in :data:`OUTPUT_OPTIONS` (the option
+  that takes them), or passed as ``outputs`` (``input_guard.writes(path)`` in a test).
 - :func:`kill_when_ready` runs Python code in a new process and kills it with SIGKILL at the
   moment it prints ``READY`` (say, half-way through writing a file).
 - :func:`run_bounded` runs Python code with an address-space limit, a CPU-time limit and a

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import Any
 
 import click
 import pytest
@@ -196,6 +197,14 @@ def test_the_input_guard_catches_a_command_that_changes_its_input(tmp_path: Path
     report.write_text("old")
     result = CliRunner().invoke(_reporting, [str(plan), "--output", str(report)])
     assert result.exit_code == 0 and report.read_text() == "report"  # outputs may change
+
+
+def test_a_test_may_name_a_file_its_command_writes(tmp_path: Path, input_guard: Any) -> None:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text("plan: {}\n")
+    input_guard.writes(plan)
+    assert CliRunner().invoke(_rewriting, [str(plan)]).exit_code == 0
+    assert plan.read_text().endswith("# touched\n")
 
 
 def test_the_guard_sees_a_rewrite_with_equal_bytes(tmp_path: Path) -> None:

@@ -208,7 +208,7 @@ def test_a_deep_plan_through_the_command_line(tmp_path: Path) -> None:
 VIOLATING = CASES / "R16" / "violating-small-pi" / "plan.yaml"
 
 
-def variants(text: str, suffix: str) -> dict[str, bytes]:
+def variants(text: str) -> dict[str, bytes]:
     lf = text.replace("\r\n", "\n")
     return {
         "LF": lf.encode(),
@@ -241,9 +241,9 @@ def test_bom_and_line_ends_leave_every_location_right(
         text = json.dumps(yaml.safe_load(text), ensure_ascii=False, indent=2, default=str)
     found = {
         kind: locations(tmp_path, f"{i}{suffix}", data, rulebook, engine)
-        for i, (kind, data) in enumerate(variants(text, suffix).items())
+        for i, (kind, data) in enumerate(variants(text).items())
     }
-    assert found["LF"] and all(len({loc[2] for loc in found["LF"]}) for _ in found)
+    assert found["LF"]  # the plan has findings whose places can be compared
     assert {kind: found["LF"] for kind in found} == found
 
 
