@@ -3,7 +3,7 @@ random byte by byte and token by token, are read or refused with a located error
 else ever escapes (no traceback, no crash).
 
 The run is part of the test suite, so CI runs it on every change. Its size is set by
-``COMPLYCHECK_FUZZ_EXAMPLES`` (examples per target, default 150: a few seconds); a longer run,
+``COMPLYCHECK_FUZZ_EXAMPLES`` (examples per target, default 100: a few seconds); a longer run,
 for instance before a release::
 
     COMPLYCHECK_FUZZ_EXAMPLES=20000 python -m pytest tests/test_fuzz.py
@@ -29,7 +29,7 @@ from complycheck.validate import load_plan
 from .conftest import CASES, REPO
 
 FUZZ = settings(
-    max_examples=int(os.environ.get("COMPLYCHECK_FUZZ_EXAMPLES", "150")),
+    max_examples=int(os.environ.get("COMPLYCHECK_FUZZ_EXAMPLES", "100")),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -42,7 +42,7 @@ RULEBOOK = load_rulebook()
 DURABLE = DurableEngine()
 PYTHON = PythonEngine()
 PAIRING = {r.spec.id: r.spec.match_on for r in RULEBOOK.rules if r.spec.kind == "pairing"}
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 Data = dict[str, Any]
 PathKey = tuple[str | int, ...]
