@@ -1,4 +1,4 @@
-"""Test helpers that protect and probe: inputs left untouched, processes killed mid-write, and
+"""Test utilities that protect and probe: inputs left untouched, processes killed mid-write, and
 work run under hard limits of memory and time.
 
 - :func:`unchanged_inputs` hashes every file a command line names (and every file under a
