@@ -394,3 +394,35 @@ def test_linkage_findings_are_marked(rulebook: Rulebook) -> None:
         make_engine(EngineName.PYTHON),
     )
     assert report.findings and not any(is_linkage(f) for f in report.findings)
+
+
+def test_a_writer_killed_mid_run_leaves_the_recorded_runs_intact(tmp_path: Path) -> None:
+    """SIGKILL after every row of a run is inserted, before COMMIT: the database keeps the
+    earlier run whole, passes SQLite's integrity check, and records the next run."""
+    from .guards import kill_when_ready
+
+    db = tmp_path / "history.db"
+    plan = CASES / "R18" / "violating-over-quota" / "plan.yaml"
+    assert run("check", plan, "--db", db).exit_code == 1
+    with sqlite3.connect(db) as conn:
+        before = conn.execute("SELECT count(*) FROM findings").fetchone()
+    kill_when_ready(
+        "import contextlib\n"
+        "from complycheck.history import store\n"
+        "begin = store.History._transaction\n"
+        "@contextlib.contextmanager\n"
+        "def stopped(self):\n"
+        "    with begin(self) as db:\n"
+        "        yield db\n"
+        "        pause()  # every row written, COMMIT not yet run\n"
+        "store.History._transaction = stopped\n"
+        "from complycheck.cli import cli\n"
+        f"cli(['check', {str(plan)!r}, '--db', {str(db)!r}], prog_name='complycheck')\n",
+    )
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert conn.execute("SELECT id FROM runs").fetchall() == [(1,)]
+        assert conn.execute("SELECT count(*) FROM findings").fetchone() == before
+    assert run("check", plan, "--db", db).exit_code == 1
+    listed = json.loads(run("history", "--db", db, "--format", "json").output)
+    assert [r["id"] for r in listed] == [2, 1]

@@ -196,7 +196,8 @@ def test_a_blank_reason_is_an_input_error(write: Callable[..., Path]) -> None:
     result = invoke("check", plan_with(write, waivers), "--format", "text")
     assert result.exit_code == 2
     assert (
-        ":52:13: INPUT-ERROR error at waivers[0].reason expected a non-blank text" in result.output
+        ":52:13: INPUT-ERROR error at waivers[0].reason expected a text that is not blank"
+        in result.output
     )
 
 

@@ -197,7 +197,12 @@ def check(
     from .check import Options, check_paths
     from .policy import apply_policy, load_policy, run_date, source_date_epoch
     from .reporters.outputs import OutputError, RunOutput, parse_outputs, write_outputs
+    from .source import max_file_size
 
+    try:
+        max_file_size()
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     try:
         outputs = parse_outputs(output_requests(click.get_current_context(), formats, output))
     except OutputError as exc:

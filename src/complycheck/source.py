@@ -4,6 +4,12 @@ The composer of PyYAML's safe loader builds a node tree; we turn nodes into valu
 so that no YAML tag can construct a Python object, aliases cannot expand without bound,
 duplicate keys are rejected naming both lines, and each value's line and column is kept in a
 :class:`SourceMap` keyed by its path (a tuple of keys and list indexes).
+
+Hostile files are refused before they cost much: a file larger than the size limit (64 MiB;
+for plans, ``$COMPLYCHECK_MAX_FILE_SIZE``) is not read, a document that may nest deeper
+than libyaml's recursive composer can take is checked level by level first (libyaml would
+exhaust the C stack and crash the process), and alias expansion, depth and the number of
+values all have budgets.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from json.decoder import scanstring  # type: ignore[attr-defined]
@@ -29,9 +36,14 @@ except AttributeError:  # pragma: no cover
 PathKey = tuple[str | int, ...]
 
 MAX_BYTES = 64 * 1024 * 1024
+MAX_BYTES_ENV = "COMPLYCHECK_MAX_FILE_SIZE"
 MAX_NODES = 5_000_000
 MAX_ALIAS_NODES = 100_000
 MAX_DEPTH = 64
+# libyaml composes recursively in C: tens of thousands of levels exhaust the stack and kill
+# the process. A document that cannot nest deeper than this is composed without a scan.
+SCAN_DEPTH_ABOVE = 1_000
+_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 
 _SCALAR = yaml.SafeLoader  # constructor methods for scalar tags only
 _STR = "tag:yaml.org,2002:str"
@@ -79,6 +91,69 @@ def _pos(mark: yaml.Mark) -> Position:
     return Position(mark.line + 1, mark.column + 1)
 
 
+def _offset_position(text: str, offset: int) -> Position:
+    """The line and column of character ``offset`` of ``text``."""
+    breaks = list(_NEWLINE.finditer(text, 0, offset))
+    start = breaks[-1].end() if breaks else 0
+    return Position(len(breaks) + 1, offset - start + 1)
+
+
+def max_file_size(environ: dict[str, str] | None = None) -> int:
+    """The size limit of a plan file in bytes: ``$COMPLYCHECK_MAX_FILE_SIZE`` (a number of
+    bytes, or with a K, M or G suffix: ``512K``, ``200M``), else :data:`MAX_BYTES`.
+
+    Raises ValueError, naming the variable, when its value is not a size.
+    """
+    env = os.environ if environ is None else environ
+    raw = env.get(MAX_BYTES_ENV, "").strip()
+    if not raw:
+        return MAX_BYTES
+    match = re.fullmatch(r"(\d+)\s*([kmg]?)i?b?", raw.lower())
+    if match is None or int(match.group(1)) == 0:
+        raise ValueError(
+            f"{MAX_BYTES_ENV}={raw!r} is not a size; expected a positive number of bytes, "
+            "optionally with K, M or G (for example 200M)"
+        )
+    return int(match.group(1)) * _UNITS[match.group(2)]
+
+
+def _nesting_bound(text: str) -> int:
+    """An upper bound of how deep ``text`` nests, found by C-speed passes over it.
+
+    A level in flow style needs an opening bracket of its own. A level in block style starts
+    on a later line at a greater column than its parent, on the same line after an indicator
+    (``- ``, ``? ``), or (a sequence under a mapping key) at the key's column, whose items are
+    then indented further: so at most two levels per column.
+    """
+    longest = max(map(len, text.split("\n")), default=0)
+    return text.count("[") + text.count("{") + 2 * longest + 2
+
+
+_OPENING = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_CLOSING = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+
+
+def _too_deep(text: str) -> Position | None:
+    """Where ``text`` nests deeper than :data:`MAX_DEPTH`, found before libyaml composes it;
+    None when it does not.
+
+    Only a document whose :func:`_nesting_bound` is large is scanned, event by event (the
+    parser, unlike the composer, does not recurse).
+    """
+    if len(text) <= SCAN_DEPTH_ABOVE or _nesting_bound(text) <= SCAN_DEPTH_ABOVE:
+        return None
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, _OPENING):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                return Position(mark.line + 1, mark.column + 1) if mark else Position(1, 1)
+        elif isinstance(event, _CLOSING):
+            depth -= 1
+    return None
+
+
 class _Builder:
     def __init__(self, file: str, json_mode: bool) -> None:
         self.file = file
@@ -114,6 +189,8 @@ class _Builder:
             if isinstance(node, yaml.MappingNode):
                 return self._mapping(node, path, depth)
             if isinstance(node, yaml.SequenceNode):
+                if node.tag != "tag:yaml.org,2002:seq":
+                    raise self.fail(node, f"unsupported tag {node.tag!r}; plain lists only")
                 return [self.build(x, (*path, i), depth + 1) for i, x in enumerate(node.value)]
             return self._scalar(node)
         finally:
@@ -174,14 +251,26 @@ def load_text(text: str, file: str, fmt: str) -> Document:
     """Parse ``text`` (YAML or JSON) into a :class:`Document`."""
     if text.startswith("\ufeff"):
         text = text[1:]
+    if fmt == "json":
+        _check_json_syntax(text, file)
     try:
+        deep = _too_deep(text)
+        if deep is not None:
+            raise InputError.single(file, deep, f"nesting is deeper than {MAX_DEPTH} levels")
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = _pos(mark) if mark is not None else None
         what = exc.problem or exc.context or "invalid syntax"
         raise InputError.single(file, where, f"{fmt.upper()} syntax error: {what}") from None
-    except yaml.YAMLError as exc:  # pragma: no cover - reader errors without marks
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, such as NUL
+        offset = exc.position  # libyaml counts UTF-8 bytes, the Python reader characters
+        if issubclass(_Loader, yaml.CSafeLoader):
+            offset = len(text.encode("utf-8")[:offset].decode("utf-8", errors="ignore"))
+        where = _offset_position(text, offset)
+        what = f"character U+{exc.character:04X} is not allowed ({exc.reason})"
+        raise InputError.single(file, where, f"{fmt.upper()} syntax error: {what}") from None
+    except yaml.YAMLError as exc:  # pragma: no cover - no other error lacks a mark
         raise InputError.single(file, None, f"{fmt.upper()} syntax error: {exc}") from None
     if not nodes:
         raise InputError.single(file, Position(1, 1), "the file is empty; expected a plan")
@@ -194,15 +283,36 @@ def load_text(text: str, file: str, fmt: str) -> Document:
     return Document(data, builder.map, fmt)
 
 
-def load_file(path: Path, *, display: str | None = None, max_bytes: int = MAX_BYTES) -> Document:
-    """Read a YAML (``.yaml``/``.yml``) or JSON (``.json``) file."""
+def _check_json_syntax(text: str, file: str) -> None:
+    """Refuse what is YAML but not JSON (a trailing comma, a comment, single quotes): the
+    YAML reader that locates each value would accept it."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = _offset_position(text, exc.pos)
+        message = exc.msg.removesuffix(" at")  # "Invalid control character at"
+        raise InputError.single(file, where, f"JSON syntax error: {message}") from None
+    except (ValueError, RecursionError):
+        return  # a number too long, or nesting too deep: the YAML reader says where
+
+
+def load_file(path: Path, *, display: str | None = None, max_bytes: int | None = None) -> Document:
+    """Read a YAML (``.yaml``/``.yml``) or JSON (``.json``) file of at most ``max_bytes``
+    (default: :func:`max_file_size`, the limit of a plan file)."""
     name = display or str(path)
     fmt = "json" if path.suffix.lower() == ".json" else "yaml"
     try:
+        limit = max_file_size() if max_bytes is None else max_bytes
+    except ValueError as exc:
+        raise InputError.single(name, None, str(exc)) from None
+    try:
         size = path.stat().st_size
-        if size > max_bytes:
+        if size > limit:
             raise InputError.single(
-                name, None, f"the file is {size:,} bytes; the limit is {max_bytes:,} bytes"
+                name,
+                None,
+                f"the file is {size:,} bytes; the limit is {limit:,} bytes "
+                f"(set {MAX_BYTES_ENV} to change it)",
             )
         raw = path.read_bytes()
     except OSError as exc:
@@ -211,11 +321,22 @@ def load_file(path: Path, *, display: str | None = None, max_bytes: int = MAX_BY
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise InputError.single(
-            name, Position(line, column), "the file is not valid UTF-8 text"
-        ) from None
+        before = raw[raw.rfind(b"\n", 0, exc.start) + 1 : exc.start]  # valid UTF-8: counted
+        column = len(before.decode("utf-8")) + 1  # in characters, as an editor shows it
+        message = "the file is not valid UTF-8 text" + _encoding_hint(raw)
+        raise InputError.single(name, Position(line, column), message) from None
     return load_text(text, name, fmt)
+
+
+def _encoding_hint(raw: bytes) -> str:
+    """What the text of a file that is not UTF-8 may be, to say how to fix it."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "; it is UTF-16 text: save it as UTF-8"
+    try:
+        raw.decode("gb18030")
+    except UnicodeDecodeError:
+        return ""
+    return "; it reads as GBK (GB18030) text: save it as UTF-8"
 
 
 # --- JSON: fast parsing that notes where each entity starts ------------------------------
@@ -351,7 +472,7 @@ def _walk_json(text: str, pos: int, path: PathKey, offsets: dict[PathKey, int]) 
     return pos + 1
 
 
-_NEWLINE = re.compile("\n")
+_NEWLINE = re.compile("\r\n?|\n")  # line ends as YAML counts them: LF, CRLF, CR
 
 
 class JsonSourceMap(SourceMap):
@@ -401,10 +522,10 @@ class JsonSourceMap(SourceMap):
                 return None
             probe = probe[:-1]
         offset = self._offsets[probe]
-        if self._lines is None:
-            self._lines = [m.start() for m in _NEWLINE.finditer(self._text)]
-        line = bisect.bisect_left(self._lines, offset)
-        start = self._lines[line - 1] + 1 if line else 0
+        if self._lines is None:  # where each line after the first starts
+            self._lines = [m.end() for m in _NEWLINE.finditer(self._text)]
+        line = bisect.bisect_right(self._lines, offset)
+        start = self._lines[line - 1] if line else 0
         return Position(line + 1, offset - start + 1)
 
 
@@ -443,19 +564,27 @@ def load_yaml_fast(path: Path) -> Document | None:
     """A small, well-formed YAML file read with the C loader, or None when anything is unusual
     (the caller then uses :func:`load_file`, which says exactly what and where)."""
     try:
+        if path.stat().st_size > MAX_BYTES:
+            return None
         text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
+        if _too_deep(text) is not None:
+            return None
         data = yaml.load(text, Loader=_StrictFastLoader)
-    except (OSError, ValueError, yaml.YAMLError):
-        return None
-    if _has_unsupported(data):
+        if _has_unsupported(data, set()):
+            return None
+    except (OSError, ValueError, RecursionError, yaml.YAMLError):
         return None
     return Document(data, LazySourceMap(str(path), text, "yaml"), "yaml")
 
 
-def _has_unsupported(value: Any) -> bool:
-    """Values the exact reader refuses (sets, bytes, date-times), so that both agree."""
-    if isinstance(value, dict):
-        return any(_has_unsupported(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_unsupported(v) for v in value)
+def _has_unsupported(value: Any, seen: set[int]) -> bool:
+    """Values the exact reader refuses (sets, bytes, date-times), so that both agree; and any
+    container met twice, which an alias made: only the exact reader expands aliases, within
+    its budget (walking an alias bomb here would never end)."""
+    if isinstance(value, dict | list):
+        if id(value) in seen:
+            return True
+        seen.add(id(value))
+        items = value.values() if isinstance(value, dict) else value
+        return any(_has_unsupported(v, seen) for v in items)
     return isinstance(value, set | bytes | dt.datetime)

@@ -5,9 +5,10 @@ Every problem is reported with file:line:col, the field path and what was expect
 
 from __future__ import annotations
 
+import re
 import types
 import typing
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,12 +19,12 @@ from .errors import InputError, Problem
 from .model.enums import Change, Coded
 from .model.plan import Plan, Unit
 from .source import (
-    MAX_BYTES,
     Document,
     JsonSourceMap,
     PathKey,
     SourceMap,
     load_file,
+    max_file_size,
     parse_json_located,
 )
 
@@ -56,14 +57,16 @@ def load_plan(path: Path, *, display: str | None = None) -> LoadedPlan:
 
 def _load_json_fast(path: Path, name: str) -> LoadedPlan | None:
     try:
-        if path.stat().st_size > MAX_BYTES:
+        if path.stat().st_size > max_file_size():
             return None
         text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
         data, spans = parse_json_located(text)
         if not isinstance(data, dict):
             return None
         plan = Plan.model_validate(data)
-    except (OSError, ValueError):  # ValidationError is a ValueError: say where, the slow way
+    # ValidationError is a ValueError; RecursionError: nested too deep for the C decoder.
+    # Either way the slow path says what is wrong and where.
+    except (OSError, ValueError, RecursionError):
         return None
     source = JsonSourceMap(name, text, spans, data)
     problems = sorted(check_references(plan, source), key=_order)
@@ -75,7 +78,7 @@ def _load_json_fast(path: Path, name: str) -> LoadedPlan | None:
 def validate_document(doc: Document) -> LoadedPlan:
     file = doc.source.file
     if not isinstance(doc.data, dict):
-        got = "a list" if isinstance(doc.data, list) else f"a {type(doc.data).__name__} value"
+        got = _describe(doc.data)
         raise InputError.single(
             file, doc.source.position(()), f"expected a plan (a mapping with 'plan:'), got {got}"
         )
@@ -174,10 +177,25 @@ def pydantic_problems(
                     yield _problem(err, path, steps, source)
             continue
         names = dict.fromkeys(_MEMBER_WORDS.get(m.split("[")[0], m) for m, *_ in items)
-        got = _describe(items[0][2].get("input"))
+        at_union = [err for _, depth, err, *_ in items if depth == 0]
+        if at_union:
+            got = _describe(at_union[0].get("input"))
+        else:  # every error is inside the value: it is a mapping or a list
+            inside = items[0][3][len(union_path)]
+            got = "a list" if isinstance(inside, int) else "a mapping"
         message = f"expected one of these forms: {', '.join(names)}; got {got}"
         yield Problem(source.file, source.position(union_path), message, dotted(union_path))
 
+
+# The patterns of the rule format's names, in words (the plan's identifiers are the default).
+_PATTERN_WORDS = {
+    r"^[a-z][a-z0-9_]*$": "a name of lowercase letters, digits and _, starting with a letter",
+    r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$": "a rule id of capital letters, digits and -, such as R16",
+    r"^[a-z][a-z0-9-]*$": "a pack id of lowercase letters, digits and -, such as taiyuan",
+    r"^S\d-\d{2}$": "a source item such as S2-10",
+    r"\S": "a text that is not blank",
+}
+_VALIDATED = re.compile(r"^function-(?:after|before|wrap|plain)\[.*, (\w+)\]$")
 
 _MEMBER_WORDS = {
     "bool": "true or false",
@@ -186,6 +204,9 @@ _MEMBER_WORDS = {
     "str": "a text",
     "list": "a list",
     "ParamRef": "{param: NAME}",
+    "FieldRef": "{field: NAME}",
+    "ValueRef": "{value: NAME}",
+    "Calc": "a calculation such as {add: [...]}",
     "Table": "{by: FIELD, values: {...}}",
 }
 
@@ -202,6 +223,10 @@ def _problem(err: Any, loc: PathKey, models: list[list[Any]], source: SourceMap)
     if kind == "missing":
         message = f"missing required field {loc[-1]!r}"
         return Problem(source.file, source.position(loc[:-1]), message, dotted(loc))
+    if loc and loc[-1] == "[key]":  # a mapping key of the wrong form: point at the key
+        problem = _problem(err, loc[:-1], models[:-1], source)
+        position = source.position(loc[:-1], key=True)
+        return Problem(source.file, position, f"key {problem.message}", problem.path)
     got = _describe(err.get("input"))
     enum_cls = next((m for m in models[-1] if _is_enum(m)), None)
     if kind == "enum" and enum_cls is not None:
@@ -211,7 +236,9 @@ def _problem(err: Any, loc: PathKey, models: list[list[Any]], source: SourceMap)
     elif kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
         message = f"{err['msg'][0].lower()}{err['msg'][1:]}, got {got}"
     elif kind == "string_pattern_mismatch":
-        message = f"expected an identifier without spaces at either end, got {got}"
+        pattern = str(err.get("ctx", {}).get("pattern", ""))
+        words = _PATTERN_WORDS.get(pattern, "an identifier without spaces at either end")
+        message = f"expected {words}, got {got}"
     elif kind == "string_too_short":
         message = f"expected a non-empty text, got {got}"
     elif kind == "finite_number":
@@ -262,6 +289,8 @@ def _walk(loc: PathKey, root: type[BaseModel], tags: dict[str, type[BaseModel]])
     member: str | None = None
     union_path: PathKey = ()
     for part in loc:
+        if isinstance(part, str):  # a model with a validator: its class name, as a member
+            part = _VALIDATED.sub(r"\1", part)
         if not tagged and isinstance(part, str) and part in tags and tags[part] in current:
             current, tagged = [tags[part]], True  # a union tag: the next part is a field
             steps[-1] = current
@@ -392,6 +421,7 @@ def check_references(plan: Plan, source: SourceMap) -> Iterator[Problem]:
                 yield at(path, f"unit {pred!r} is already the predecessor of {claimed[pred]!r}")
             else:
                 claimed[pred] = unit.id
+    yield from _division_cycles(plan, at)
     townships = {t.id for t in plan.townships}
     for i, grid in enumerate(plan.grids):
         if grid.township is not None and grid.township not in townships:
@@ -399,3 +429,46 @@ def check_references(plan: Plan, source: SourceMap) -> Iterator[Problem]:
     for i, problem in enumerate(plan.problems):
         if problem.unit not in units:
             yield at(("problems", i, "unit"), f"unit {problem.unit!r} is not in this plan")
+
+
+def _division_cycles(plan: Plan, at: Callable[[PathKey, str], Problem]) -> Iterator[Problem]:
+    """A unit's divisions that are, through their predecessors, their own predecessors.
+    (Units cannot form a cycle: a predecessor is abolished, and an abolished unit has none.)"""
+    for i, unit in enumerate(plan.units):
+        order = {d.id: j for j, d in enumerate(unit.divisions)}
+        preds = {
+            d.id: {p for p in d.predecessors if p in order and p != d.id} for d in unit.divisions
+        }
+        # Take away divisions whose predecessors are all taken away: those left are on a
+        # cycle or descend from one, and each has a predecessor left.
+        left = dict(preds)
+        ready = [d for d, ps in left.items() if not ps]
+        users: dict[str, list[str]] = {}
+        for d, ps in preds.items():
+            for pred in ps:
+                users.setdefault(pred, []).append(d)
+        waiting = {d: len(ps) for d, ps in preds.items()}
+        while ready:
+            done = ready.pop()
+            del left[done]
+            for user in users.get(done, ()):
+                waiting[user] -= 1
+                if waiting[user] == 0:
+                    ready.append(user)
+        if not left:
+            continue
+        trail = [min(left, key=order.__getitem__)]
+        while True:
+            step = min((p for p in left[trail[-1]] if p in left), key=order.__getitem__)
+            if step in trail:
+                cycle = [*trail[trail.index(step) :], step]
+                break
+            trail.append(step)
+        first = min(cycle[:-1], key=order.__getitem__)
+        j = order[first]
+        nxt = cycle[cycle.index(first) + 1]
+        k = unit.divisions[j].predecessors.index(nxt)
+        path: PathKey = ("units", i, "divisions", j, "predecessors", k)
+        start = cycle.index(first)
+        shown = " → ".join([*cycle[start:-1], *cycle[:start], first])
+        yield at(path, f"the predecessors of these divisions form a cycle: {shown}")

@@ -45,6 +45,7 @@ WORDS = {
     "justification": {"zh": "说明理由", "en": "Justification"},
     "input_errors": {"zh": "输入错误", "en": "Input errors"},
     "rule_failed": {"zh": "规则执行失败", "en": "Rule failed"},
+    "rules_failed": {"zh": "条规则执行失败", "en": "rule(s) failed"},
     "summary": {"zh": "汇总", "en": "Summary"},
     "plans": {"zh": "个方案", "en": "plan(s)"},
     "engine": {"zh": "引擎", "en": "engine"},
@@ -187,12 +188,7 @@ def _plan(plan: PlanReport, lang: Lang) -> list[Line]:
             parts.append(citation)
         for f in items:
             parts.extend(_finding(f, lang))
-    for failure in plan.failures:
-        parts.append(
-            RichText.assemble(
-                (f"{w('rule_failed', lang)} {failure.rule_id}: ", "sev.error"), failure.message
-            )
-        )
+    parts.extend(_failures(plan, lang))
     if not plan.findings and not plan.failures:
         parts.append(RichText(w("no_findings", lang), style="ok"))
     if plan.comparisons:
@@ -247,6 +243,15 @@ def _errors(problems: tuple[Problem, ...], lang: Lang) -> list[Line]:
     return [RichText(w("input_errors", lang) + ":", style="sev.error"), *lines]
 
 
+def _failures(plan: PlanReport, lang: Lang) -> list[RichText]:
+    return [
+        RichText.assemble(
+            (f"{w('rule_failed', lang)} {failure.rule_id}: ", "sev.error"), failure.message
+        )
+        for failure in plan.failures
+    ]
+
+
 def _summary(report: Report, lang: Lang) -> RichText:
     counts = report.counts()
     text = RichText.assemble(
@@ -271,6 +276,9 @@ def _summary(report: Report, lang: Lang) -> RichText:
     comparisons = sum(len(p.comparisons) for p in report.plans)
     if comparisons:
         text.append(f", {comparisons} {w('comparisons', lang)}")
+    failed = sum(len(p.failures) for p in report.plans)
+    if failed:
+        text.append(f", {failed} {w('rules_failed', lang)}", style="sev.error")
     if report.input_errors:
         text.append(f", {len(report.input_errors)} {w('input_errors', lang)}", style="sev.error")
     text.append(f"  ({w('engine', lang)}: {report.engine})", style="muted")
@@ -278,13 +286,15 @@ def _summary(report: Report, lang: Lang) -> RichText:
 
 
 def render_rich(report: Report, console: Console, lang: Lang, *, quiet: bool = False) -> None:
-    """Print ``report`` to ``console``; ``quiet``: only input errors and the summary. All user
-    text goes in as Text, never as markup."""
+    """Print ``report`` to ``console``; ``quiet``: only errors (rules that failed, input
+    errors) and the summary. All user text goes in as Text, never as markup."""
     lines: list[Line] = []
     for plan in [] if quiet else report.plans:
         lines.extend(_plan(plan, lang))
     if not quiet:
         lines.extend(_fixed(report, lang))
+    for plan in report.plans if quiet else []:
+        lines.extend(RichText.assemble(f"{plan.file}: ", line) for line in _failures(plan, lang))
     if report.input_errors:
         lines.extend(_errors(report.input_errors, lang))
     lines.append(_summary(report, lang))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -59,6 +60,7 @@ class Const:
 
 Pred = Cmp | And | Or | Const
 TRUE, FALSE = Const(True), Const(False)
+BRACES = re.compile(r"\{[^{}]*\}")
 
 NEGATE = {
     "eq": "ne",
@@ -300,6 +302,13 @@ class _Compiler:
         texts = {"message": self.spec.message, "remediation": self.spec.remediation}
         for name, text in texts.items():
             for lang in ("zh", "en"):
+                for braces in BRACES.findall(getattr(text, lang)):
+                    if not PLACEHOLDER.fullmatch(braces):  # {x.attr}, {0}, {x!r}, {x:>9}...
+                        raise self.fail(
+                            (name, lang),
+                            f"{braces} in {name}.{lang} is not a placeholder: a placeholder is "
+                            "{name}, naming a field, parameter or computed value",
+                        )
                 for placeholder in PLACEHOLDER.findall(getattr(text, lang)):
                     if placeholder not in allowed:
                         raise self.fail(

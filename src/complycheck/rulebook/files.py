@@ -8,7 +8,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from ..errors import InputError, Problem, RulebookError
-from ..source import Document, load_file
+from ..source import MAX_BYTES, Document, load_file
 from ..validate import pydantic_problems
 
 M = TypeVar("M", bound=BaseModel)
@@ -19,7 +19,7 @@ def read_exact(
 ) -> tuple[M, Document]:
     """``path`` validated as ``model``, or a :class:`RulebookError` naming file:line:col."""
     try:
-        doc = load_file(path)
+        doc = load_file(path, max_bytes=MAX_BYTES)  # the plan size limit is not for rules
     except InputError as exc:
         raise RulebookError(exc.problems) from None
     if not isinstance(doc.data, dict):
