@@ -235,3 +235,34 @@ def test_engines_keep_no_state_from_a_failed_rule(
             assert "R17" in failed.errors
     result = engine.evaluate([r17.compiled], build_facts(pairing_plan(4, 1)))
     assert (result.errors, result.hits) == ({}, {Hit("R17", f"n{i}") for i in (1, 2, 3)})
+
+
+def test_a_plan_that_kills_its_worker_process_costs_only_its_own_report(
+    rulebook: Rulebook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker that dies (a crash, or the kernel's out-of-memory killer) breaks the process
+    pool; the plans left are checked one process each, and the plan that kills its process is
+    an input error, while every other plan is reported."""
+    import os
+
+    from complycheck import check
+    from complycheck.engine import EngineName, make_engine
+
+    source = (CASES / "R16" / "violating-small-pi" / "plan.yaml").read_text(encoding="utf-8")
+    for i in range(6):
+        (tmp_path / f"plan-{i}.yaml").write_text(source, encoding="utf-8")
+    checked = check._check_file
+
+    def dies_on_plan_3(plan_file: Any, *args: Any) -> Any:
+        if plan_file.path.name == "plan-3.yaml":
+            os._exit(9)  # as abrupt as a crash: no exception, no clean-up
+        return checked(plan_file, *args)
+
+    monkeypatch.setattr(check, "_check_file", dies_on_plan_3)
+    report = check.check_paths([tmp_path], rulebook, make_engine(EngineName.PYTHON), jobs=2)
+    assert sorted(Path(p.file).name for p in report.plans) == [
+        f"plan-{i}.yaml" for i in (0, 1, 2, 4, 5)
+    ]
+    assert [Path(e.file).name for e in report.input_errors] == ["plan-3.yaml"]
+    assert "ended its worker process abruptly" in report.input_errors[0].message
+    assert report.exit_code(None) is ExitCode.ERROR

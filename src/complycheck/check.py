@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .engine import Engine
 from .errors import InputError, Problem
@@ -268,26 +269,65 @@ def _in_workers(
     starts with the parent's rulebook; elsewhere it loads its own."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     global _WORKER
     if "fork" in multiprocessing.get_all_start_methods():
         from .engine import EngineName, make_engine
 
         _WORKER = (rulebook, make_engine(EngineName(engine.name)), options)
-        pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork"))
+        context: Any = multiprocessing.get_context("fork")
+        pool = ProcessPoolExecutor(jobs, mp_context=context)
     else:  # pragma: no cover - not Linux
+        context = multiprocessing.get_context("spawn")
         pool = ProcessPoolExecutor(
             jobs,
-            mp_context=multiprocessing.get_context("spawn"),
+            mp_context=context,
             initializer=_start_worker,
             initargs=(tuple(rule_dirs), engine.name, options),
         )
     chunk = max(1, min(16, len(files) // (jobs * 8)))
+    done = 0
     try:
-        with pool:
-            yield from pool.map(_check_in_worker, files, chunksize=chunk)
+        try:
+            with pool:
+                for result in pool.map(_check_in_worker, files, chunksize=chunk):
+                    done += 1
+                    yield result
+        except BrokenProcessPool:  # a worker died (a crash, or out of memory): find which plan
+            yield from (_alone(f, context, rule_dirs, engine.name, options) for f in files[done:])
     finally:
         _WORKER = None
+
+
+def _alone(
+    plan_file: PlanFile,
+    context: Any,
+    rule_dirs: Sequence[Path],
+    engine_name: str,
+    options: Options,
+) -> PlanReport | list[Problem]:
+    """Check one plan in a process of its own, so that a plan that kills its process costs
+    only its own report: it becomes an input error, and the batch goes on."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    start: dict[str, Any] = {}
+    if context.get_start_method() != "fork":  # pragma: no cover - not Linux
+        start = {"initializer": _start_worker, "initargs": (tuple(rule_dirs), engine_name, options)}
+    try:
+        with ProcessPoolExecutor(1, mp_context=context, **start) as pool:
+            return pool.submit(_check_in_worker, plan_file).result()
+    except BrokenProcessPool:
+        return [
+            Problem(
+                plan_file.display,
+                None,
+                "checking this plan ended its worker process abruptly (a crash, or not enough "
+                "memory); nothing could be reported for it. Check it alone with --jobs 1 to see "
+                "what happens",
+            )
+        ]
 
 
 def check_paths(
