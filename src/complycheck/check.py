@@ -35,6 +35,7 @@ class Options:
 
     packs: tuple[str, ...] = ()  # --pack: replaces the packs chosen by jurisdiction
     as_of: dt.date | None = None  # --as-of: replaces the plan's date
+    profiles: bool = True  # give each plan report its profile (summaries, the history)
     locate_requests: bool = False  # locate each unit asked staffing for (history linkage)
 
 
@@ -226,7 +227,11 @@ def check_plan(
         skipped=tuple(skipped),
         failures=tuple(RuleFailure(k, v) for k, v in sorted(failures.items())),
         waivers=plan_waivers(loaded),
-        profile=build_profile(plan, findings, loaded.source if options.locate_requests else None),
+        profile=(
+            build_profile(plan, findings, loaded.source if options.locate_requests else None)
+            if options.profiles or options.locate_requests
+            else None
+        ),
     )
 
 

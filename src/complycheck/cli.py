@@ -231,7 +231,10 @@ def check(
             f"unknown pack {unknown[0]!r}; known: {known}", param_hint="--pack"
         )
     options = Options(
-        packs=packs, as_of=as_of.date() if as_of else None, locate_requests=db is not None
+        packs=packs,
+        as_of=as_of.date() if as_of else None,
+        profiles=db is not None,
+        locate_requests=db is not None,
     )
     workers = jobs or os.cpu_count() or 1
     try:

@@ -100,7 +100,12 @@ def run_options(rulebook: Rulebook, packs: tuple[str, ...], as_of: Any, locate: 
         raise click.BadParameter(
             f"unknown pack {unknown[0]!r}; known: {known}", param_hint="--pack"
         )
-    return Options(packs=packs, as_of=as_of.date() if as_of else None, locate_requests=locate)
+    return Options(
+        packs=packs,
+        as_of=as_of.date() if as_of else None,
+        profiles=True,
+        locate_requests=locate,
+    )
 
 
 def _recorded_options(options: Options, rule_dirs: tuple[Path, ...]) -> dict[str, Any]:
