@@ -35,15 +35,18 @@ __all__ = ["WORKBOOK_SUFFIXES", "LedgerSource", "is_csv_ledger", "is_ledger", "l
 def is_csv_ledger(folder: Path) -> bool:
     """A folder is a ledger when it holds a CSV file named after a ledger sheet (方案信息.csv,
     机构表.csv, units.csv, …)."""
-    known = sheet_names()
     try:
-        return any(
-            p.suffix.lower() == ".csv" and known.get(normalise(p.stem)) is not None
+        stems = [
+            p.stem
             for p in folder.iterdir()
-            if not p.name.startswith(".")
-        )
+            if p.suffix.lower() == ".csv" and not p.name.startswith(".")
+        ]
     except OSError:
         return False
+    if not stems:  # no CSV file: no need to read the sheet names
+        return False
+    known = sheet_names()
+    return any(known.get(normalise(stem)) is not None for stem in stems)
 
 
 def is_ledger(path: Path) -> bool:

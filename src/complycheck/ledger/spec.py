@@ -129,7 +129,8 @@ class Column(_Model):
 @lru_cache(maxsize=1)
 def ledger_spec() -> LedgerSpec:
     text = resources.files(__package__).joinpath("headers.yaml").read_text(encoding="utf-8")
-    return LedgerSpec.model_validate(yaml.safe_load(text))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml where it is available
+    return LedgerSpec.model_validate(yaml.load(text, Loader=loader))
 
 
 @lru_cache(maxsize=1)
