@@ -78,6 +78,47 @@ RULES_OPTION = click.option(
     "built-in rulebook. Repeatable.",
 )
 
+PACK_OPTION = click.option(
+    "--pack",
+    "packs",
+    multiple=True,
+    metavar="ID",
+    help="Apply this policy pack instead of the packs chosen by each plan's jurisdiction "
+    "(or named in the plan). Repeatable; `complycheck rules` lists the packs.",
+)
+AS_OF_OPTION = click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Apply the rules and parameter values in force on this date (YYYY-MM-DD) "
+    "instead of the plan's date.",
+)
+ENGINE_OPTION = click.option(
+    "--engine",
+    type=click.Choice([e.value for e in EngineName]),
+    default=EngineName.AUTO.value,
+    show_default=True,
+    help="durable: durable-rules, the engine of record; python: the plain-Python evaluator "
+    "of the same compiled rules (identical findings, far faster); auto: durable-rules for "
+    "plans of up to 1,000 facts, python for larger ones.",
+)
+JOBS_OPTION = click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Check plans in this many worker processes (0: one per CPU, for 4 plans or more). "
+    "The report is the same.",
+)
+DB_OPTION = click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Record the run in this history database (SQLite; created if missing), and flag "
+    "units asked staffing for while findings on them from earlier runs are still open (R19).",
+)
+
 
 def _rulebook(rule_dirs: tuple[Path, ...]) -> Rulebook:
     """The rulebook, or exit 2 naming every problem in it."""
@@ -109,39 +150,10 @@ def cli() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @LANG_OPTION
 @RULES_OPTION
-@click.option(
-    "--pack",
-    "packs",
-    multiple=True,
-    metavar="ID",
-    help="Apply this policy pack instead of the packs chosen by the plan's jurisdiction "
-    "(or named in the plan). Repeatable; `complycheck rules` lists the packs.",
-)
-@click.option(
-    "--as-of",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="Apply the rules and parameter values in force on this date (YYYY-MM-DD) "
-    "instead of the plan's date.",
-)
-@click.option(
-    "--engine",
-    type=click.Choice([e.value for e in EngineName]),
-    default=EngineName.AUTO.value,
-    show_default=True,
-    help="durable: durable-rules, the engine of record; python: the plain-Python evaluator "
-    "of the same compiled rules (identical findings, far faster); auto: durable-rules for "
-    "plans of up to 1,000 facts, python for larger ones.",
-)
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Check plans in this many worker processes (0: one per CPU, for 4 plans or more). "
-    "The report is the same.",
-)
+@PACK_OPTION
+@AS_OF_OPTION
+@ENGINE_OPTION
+@JOBS_OPTION
 @click.option(
     "--quiet", "-q", is_flag=True, help="rich: print only the summary line (and input errors)."
 )
@@ -170,13 +182,7 @@ def cli() -> None:
     help="Write this run's findings to the --baseline file (atomically), keeping the entries "
     "of plans not checked; the run then counts them as known.",
 )
-@click.option(
-    "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Record the run in this history database (SQLite; created if missing), and flag "
-    "units asked staffing for while findings on them from earlier runs are still open (R19).",
-)
+@DB_OPTION
 def check(
     paths: tuple[Path, ...],
     lang: str | None,
@@ -398,7 +404,7 @@ def validate_command(
 def import_command(ledger: Path, output: Path | None, force: bool) -> None:
     """Convert a ledger (an .xlsx workbook, or a folder of CSV sheets) into a YAML plan. The
     ledger is read and validated first; it is never changed."""
-    from .editor import Exists, same_file, write_new
+    from .editor import same_file
     from .errors import InputError
     from .ledger import is_ledger, read_ledger, validate_ledger
     from .ledger.to_yaml import plan_yaml
@@ -415,17 +421,8 @@ def import_command(ledger: Path, output: Path | None, force: bool) -> None:
         validate_ledger(builder)
     except InputError as exc:
         _input_errors(exc)
-    text = plan_yaml(builder.data, str(ledger))
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    try:
-        write_new(output, text, force=force)
-    except Exists:
-        _exists(output)
-    except OSError as exc:
-        _cannot_write(output, exc)
-    click.echo(f"complycheck: wrote {output}", err=True)
+    if _print_or_write(plan_yaml(builder.data, str(ledger)), output, force=force):
+        click.echo(f"complycheck: wrote {output}", err=True)
 
 
 @cli.command("schema")
@@ -440,19 +437,9 @@ def import_command(ledger: Path, output: Path | None, force: bool) -> None:
 def schema_command(output: Path | None, force: bool) -> None:
     """Print the JSON Schema of a plan, for editors (the YAML language server completes and
     checks plans with it: see docs/plan-format.md, "Editor support")."""
-    from .editor import Exists, write_new
     from .schema import schema_json
 
-    text = schema_json()
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    try:
-        write_new(output, text, force=force)
-    except Exists:
-        _exists(output)
-    except OSError as exc:
-        _cannot_write(output, exc)
+    _print_or_write(schema_json(), output, force=force)
 
 
 @cli.command("init", epilog=FILE_EXIT_CODES_HELP)
@@ -501,6 +488,23 @@ def _input_errors(exc: InputError) -> NoReturn:
     for problem in exc.problems:
         err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
     sys.exit(ExitCode.ERROR)
+
+
+def _print_or_write(text: str, output: Path | None, *, force: bool) -> bool:
+    """Print ``text``, or write it to ``output`` (a new file unless ``force``); exit 2 naming
+    the file when it cannot be written. Whether a file was written."""
+    from .editor import Exists, write_new
+
+    if output is None:
+        click.echo(text, nl=False)
+        return False
+    try:
+        write_new(output, text, force=force)
+    except Exists:
+        _exists(output)
+    except OSError as exc:
+        _cannot_write(output, exc)
+    return True
 
 
 def _exists(path: Path) -> NoReturn:

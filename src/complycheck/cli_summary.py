@@ -14,7 +14,18 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from .cli import LANG_OPTION, RULES_OPTION, _broken_rulebook, _rulebook, cli
+from .cli import (
+    AS_OF_OPTION,
+    DB_OPTION,
+    ENGINE_OPTION,
+    JOBS_OPTION,
+    LANG_OPTION,
+    PACK_OPTION,
+    RULES_OPTION,
+    _broken_rulebook,
+    _rulebook,
+    cli,
+)
 from .engine import EngineName, make_engine
 from .errors import RulebookError
 from .findings import Severity
@@ -46,43 +57,6 @@ Exit codes (bits that add up):
      also usage errors and a broken rulebook or history database
   3  both 1 and 2: the plans that could be read have findings
 """
-
-DB_OPTION = click.option(
-    "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Record the run in this history database (SQLite; created if missing), and flag "
-    "units asked staffing for while findings on them from earlier runs are still open (R19).",
-)
-PACK_OPTION = click.option(
-    "--pack",
-    "packs",
-    multiple=True,
-    metavar="ID",
-    help="Apply this policy pack instead of the packs chosen by each plan's jurisdiction "
-    "(or named in the plan). Repeatable.",
-)
-AS_OF_OPTION = click.option(
-    "--as-of",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="Apply the rules and parameter values in force on this date (YYYY-MM-DD).",
-)
-ENGINE_OPTION = click.option(
-    "--engine",
-    type=click.Choice([e.value for e in EngineName]),
-    default=EngineName.AUTO.value,
-    show_default=True,
-    help="The rules engine, as for check.",
-)
-JOBS_OPTION = click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(min=0),
-    default=0,
-    show_default=True,
-    help="Check plans in this many worker processes (0: one per CPU, for 4 plans or more).",
-)
 
 
 def _history_failed(exc: Exception) -> NoReturn:

@@ -12,14 +12,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import InputError, Problem
 from ..source import Document, PathKey
 from ..validate import LoadedPlan, validate_document
-from .build import Builder, build
-from .locate import LedgerSource, sheet_key
-from .read import Sheet, read_csv, read_workbook
-from .spec import normalise, sheet_names
+
+if TYPE_CHECKING:  # the readers are imported when a ledger is read, not by every check
+    from .build import Builder
+    from .locate import LedgerSource
+    from .read import Sheet
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 _NOT_READ = {
@@ -29,7 +31,7 @@ _NOT_READ = {
     ".numbers": "a Numbers spreadsheet",
 }
 
-__all__ = ["WORKBOOK_SUFFIXES", "LedgerSource", "is_csv_ledger", "is_ledger", "load_ledger"]
+__all__ = ["WORKBOOK_SUFFIXES", "is_csv_ledger", "is_ledger", "load_ledger"]
 
 
 def is_csv_ledger(folder: Path) -> bool:
@@ -45,6 +47,8 @@ def is_csv_ledger(folder: Path) -> bool:
         return False
     if not stems:  # no CSV file: no need to read the sheet names
         return False
+    from .spec import normalise, sheet_names
+
     known = sheet_names()
     return any(known.get(normalise(stem)) is not None for stem in stems)
 
@@ -65,6 +69,9 @@ def load_ledger(path: Path, *, display: str | None = None) -> LoadedPlan:
 
 def read_ledger(path: Path, *, display: str | None = None) -> Builder:
     """A ledger's plan data, where each value came from, and the problems found reading it."""
+    from .build import build
+    from .read import read_workbook
+
     name = display or str(path)
     suffix = path.suffix.lower()
     if path.is_dir():
@@ -88,6 +95,8 @@ def read_ledger(path: Path, *, display: str | None = None) -> Builder:
 
 
 def _csv_sheets(folder: Path, display: str) -> list[Sheet]:
+    from .read import read_csv
+
     files = sorted(
         p for p in folder.iterdir() if p.suffix.lower() == ".csv" and not p.name.startswith(".")
     )
@@ -98,6 +107,8 @@ def validate_ledger(builder: Builder) -> LoadedPlan:
     """The ledger's plan through the same validation as a YAML plan, its problems located at
     cells. A ledger whose sheets or columns cannot be read is not validated further: what could
     not be read would only show up again as confusing consequences."""
+    from .locate import sheet_key
+
     problems = list(builder.problems)
     order = _sheet_order(builder)
     if builder.structural or "plan" not in builder.data:
@@ -152,6 +163,7 @@ def _at_cell(problem: Problem, source: LedgerSource) -> Problem:
 
 def _sheet_order(builder: Builder) -> Callable[[Problem], tuple[int, str, int, int, int, str]]:
     """Problems in the order of the sheets, then by row and column."""
+    from .locate import sheet_key
 
     def key(p: Problem) -> tuple[int, str, int, int, int, str]:
         pos = p.position

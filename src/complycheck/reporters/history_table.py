@@ -10,24 +10,9 @@ from rich.table import Table
 from rich.text import Text as RichText
 
 from ..history.records import RunInfo
-from ..i18n import Lang, Text
+from ..i18n import Lang
 from .rich_report import make_console
 from .summary_labels import label
-
-_HEAD = {
-    "run": ("运行", "Run"),
-    "recorded": ("记录时间（UTC）", "Recorded (UTC)"),
-    "command": ("命令", "Command"),
-    "rulebook": ("规则库版本", "Rulebook"),
-    "paths": ("检查对象", "Paths"),
-    "no_runs": ("尚无运行记录", "No runs recorded yet"),
-    "counts": ("错误/警告/提示", "Err/Warn/Info"),
-}
-
-
-def _head(key: str, lang: Lang) -> str:
-    zh, en = _HEAD[key]
-    return Text.model_construct(zh=zh, en=en).get(lang)
 
 
 def _counts(run: RunInfo) -> RichText:
@@ -42,14 +27,14 @@ def _counts(run: RunInfo) -> RichText:
 def runs_table(runs: Sequence[RunInfo], lang: Lang) -> Table:
     table = Table(title_justify="left")
     for name, right, wrap in [
-        (_head("run", lang), True, False),
-        (_head("recorded", lang), False, False),
-        (_head("command", lang), False, False),
+        (label("run", lang), True, False),
+        (label("recorded", lang), False, False),
+        (label("command", lang), False, False),
         (label("plans", lang), True, False),
-        (_head("counts", lang), True, False),
+        (label("counts", lang), True, False),
         (label("input_errors", lang), True, False),
-        (_head("rulebook", lang), False, True),
-        (_head("paths", lang), False, True),
+        (label("rulebook", lang), False, True),
+        (label("paths", lang), False, True),
     ]:
         table.add_column(
             name,
@@ -74,7 +59,7 @@ def runs_table(runs: Sequence[RunInfo], lang: Lang) -> Table:
 def print_runs(runs: Sequence[RunInfo], lang: Lang) -> None:
     console = make_console()
     if not runs:
-        console.print(_head("no_runs", lang), style="muted")
+        console.print(label("no_runs", lang), style="muted")
         return
     console.print(runs_table(runs, lang))
 

@@ -101,6 +101,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "kind": ("类别", "Kind"),
     "kind_linkage": ("整改审批联动", "rectification linkage"),
     "more": ("其余{n}个", "{n} more"),
+    # the history command's table
+    "run": ("运行", "Run"),
+    "recorded": ("记录时间（UTC）", "Recorded (UTC)"),
+    "command": ("命令", "Command"),
+    "rulebook": ("规则库版本", "Rulebook"),
+    "paths": ("检查对象", "Paths"),
+    "no_runs": ("尚无运行记录", "No runs recorded yet"),
+    "counts": ("错误/警告/提示", "Err/Warn/Info"),
 }
 
 
