@@ -86,14 +86,14 @@ def r09_crashes_in_python(monkeypatch: pytest.MonkeyPatch, rulebook: Rulebook) -
     """The Python evaluator raises while testing R09's condition, as a bug would."""
     r09 = rulebook.get("R09")
     assert r09 is not None
-    real = python.predicate
+    real = python.selector
 
     def predicate(pred: Any) -> Any:
         if pred == r09.compiled.violation:
             raise RuntimeError("evaluator bug")
         return real(pred)
 
-    monkeypatch.setattr(python, "predicate", predicate)
+    monkeypatch.setattr(python, "selector", predicate)
 
 
 @pytest.fixture

@@ -201,13 +201,12 @@ def check_plan(
             skipped.append(reason)
     facts = build_facts(plan)
     result = engine.evaluate(applied, facts)
-    by_key = {(f.entity, f.key): f for f in facts}
     by_id = {r.id: r for r in applied}
     failures = dict(result.errors)
     findings: list[Finding] = []
     for hit in sorted(result.hits):
         hit_rule = by_id[hit.rule_id]
-        fact = by_key[(hit_rule.entity, hit.key)]
+        fact = facts.find(hit_rule.entity, hit.key)
         try:
             findings.append(make_finding(hit_rule, fact, plan.plan.id, loaded.source))
         except (ArithmeticError, TypeError, ValueError) as exc:  # a broken message: an error

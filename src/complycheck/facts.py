@@ -12,9 +12,9 @@ A fact never has a field called ``id`` or ``sid`` (durable-rules reserves both).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 from .i18n import fold
 from .model.enums import (
@@ -36,6 +36,7 @@ from .model.enums import (
     TownshipType,
     UnitKind,
 )
+from .model.grids import GridColumns
 from .model.plan import Plan, Quotas, Township, Unit
 from .source import PathKey
 
@@ -229,6 +230,115 @@ class Fact:
         return str(self.values.get("name") or self.key)
 
 
+class FactTable:
+    """The facts of one entity as columns: one list per field, ``None`` where a fact lacks an
+    optional value (a fact never holds ``None``). A table is built either from facts, whose
+    columns are then made on first use, or from columns, whose facts are then made on demand.
+    The Python evaluator reads columns; durable-rules and the findings read facts."""
+
+    __slots__ = ("_columns", "_index", "_justifications", "_path", "_rows", "entity", "keys")
+
+    def __init__(
+        self,
+        entity: str,
+        keys: list[str],
+        *,
+        rows: list[Fact] | None = None,
+        columns: dict[str, list[Any]] | None = None,
+        path: Callable[[int], PathKey] | None = None,
+        justifications: list[str | None] | None = None,
+    ) -> None:
+        self.entity = entity
+        self.keys = keys
+        self._rows = rows
+        self._columns = columns if columns is not None else {}
+        self._path = path
+        self._justifications = justifications
+        self._index: dict[str, int] | None = None
+
+    @classmethod
+    def of_rows(cls, entity: str, rows: list[Fact]) -> FactTable:
+        return cls(entity, [f.key for f in rows], rows=rows)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def column(self, name: str) -> list[Any] | None:
+        """The values of field ``name``, or None when no fact of this table has the field."""
+        col = self._columns.get(name)
+        if col is None and self._rows is not None:
+            col = self._columns[name] = [f.values.get(name) for f in self._rows]
+        return col
+
+    def row(self, i: int) -> Fact:
+        if self._rows is not None:
+            return self._rows[i]
+        assert self._path is not None
+        values = {name: col[i] for name, col in self._columns.items() if col[i] is not None}
+        just = self._justifications[i] if self._justifications is not None else None
+        return Fact(self.entity, self.keys[i], values, self._path(i), just)
+
+    def rows(self) -> list[Fact]:
+        if self._rows is None:
+            self._rows = [self.row(i) for i in range(len(self.keys))]
+        return self._rows
+
+    def find(self, key: str) -> Fact:
+        """The fact whose key is ``key`` (the first, should two share one)."""
+        if self._index is None:
+            self._index = {}
+            for i, k in enumerate(self.keys):
+                self._index.setdefault(k, i)
+        return self.row(self._index[key])
+
+
+class FactSet(Sequence[Fact]):
+    """All facts of a plan, one table per entity. As a sequence, the facts in order."""
+
+    __slots__ = ("_flat", "tables")
+
+    def __init__(self, tables: Iterable[FactTable]) -> None:
+        self.tables: dict[str, FactTable] = {}
+        for table in tables:
+            if table.entity in self.tables:
+                raise ValueError(f"two tables of {table.entity}")
+            self.tables[table.entity] = table
+        self._flat: list[Fact] | None = None
+
+    @classmethod
+    def of(cls, facts: Iterable[Fact]) -> FactSet:
+        """The facts of any sequence, grouped into tables by entity (in order within each)."""
+        if isinstance(facts, FactSet):
+            return facts
+        grouped: dict[str, list[Fact]] = defaultdict(list)
+        for fact in facts:
+            grouped[fact.entity].append(fact)
+        return cls(FactTable.of_rows(entity, rows) for entity, rows in grouped.items())
+
+    def _facts(self) -> list[Fact]:
+        if self._flat is None:
+            self._flat = [f for t in self.tables.values() for f in t.rows()]
+        return self._flat
+
+    def __len__(self) -> int:
+        return sum(len(t) for t in self.tables.values())
+
+    @overload
+    def __getitem__(self, index: int) -> Fact: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Fact]: ...
+
+    def __getitem__(self, index: int | slice) -> Fact | list[Fact]:
+        return self._facts()[index]
+
+    def __iter__(self) -> Iterator[Fact]:
+        return iter(self._facts())
+
+    def find(self, entity: str, key: str) -> Fact:
+        return self.tables[entity].find(key)
+
+
 def _quotas(prefix: str, quotas: Quotas | None) -> dict[str, int]:
     q = quotas or Quotas()
     out = {f"{prefix}_{t}": getattr(q, t) for t in QUOTA_TYPES}
@@ -254,16 +364,22 @@ def _present(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
-def build_facts(plan: Plan) -> list[Fact]:
+def build_facts(plan: Plan) -> FactSet:
     """Every fact of ``plan``: the plan itself, then its entities in document order."""
-    return [
-        _plan(plan),
-        *_units(plan),
-        *_functions(plan),
-        *_townships(plan),
-        *_grids(plan),
-        *_teams(plan),
-    ]
+    townships = list(_townships(plan))
+    return FactSet(
+        [
+            FactTable.of_rows("plan", [_plan(plan)]),
+            FactTable.of_rows("unit", list(_units(plan))),
+            FactTable.of_rows("function", list(_functions(plan))),
+            FactTable.of_rows("township", [f for f in townships if f.entity == "township"]),
+            FactTable.of_rows(
+                "stationed_agency", [f for f in townships if f.entity == "stationed_agency"]
+            ),
+            _grids(plan),
+            FactTable.of_rows("enforcement_team", list(_teams(plan))),
+        ]
+    )
 
 
 EXISTED_BEFORE = (Change.KEPT, Change.ABOLISHED, Change.RENAMED)
@@ -559,22 +675,28 @@ def _townships(plan: Plan) -> Iterator[Fact]:
             yield Fact("stationed_agency", agency.id, _present(avalues), apath)
 
 
-def _grids(plan: Plan) -> Iterator[Fact]:
+def _grids(plan: Plan) -> FactTable:
+    """The grids' facts, computed a column at a time (a plan has thousands of grids)."""
+    g = GridColumns.of(plan.grids)
     township_names = {t.id: t.name for t in plan.townships}
-    names = township_names.get
-    for i, grid in enumerate(plan.grids):
-        township = grid.township or ""
-        values: dict[str, Any] = {
-            "name": grid.name or grid.code,
-            "township": township,
-            "township_name": names(township, ""),
-            "households": grid.households,
-            "population": grid.population,
-            "area": "dense" if grid.dense_area else "ordinary",
-            "type": str.__str__(grid.type),  # the code, without the enum machinery
-            "has_justification": grid.justification is not None,
-        }
-        yield Fact("grid", grid.code, values, ("grids", i), grid.justification)
+    township = [t or "" for t in g.township]
+    columns: dict[str, list[Any]] = {
+        "name": [name or code for name, code in zip(g.name, g.code, strict=True)],
+        "township": township,
+        "township_name": [township_names.get(t, "") for t in township],
+        "households": g.households,
+        "population": g.population,
+        "area": ["dense" if dense else "ordinary" for dense in g.dense_area],
+        "type": g.type,
+        "has_justification": [j is not None for j in g.justification],
+    }
+    return FactTable(
+        "grid", g.code, columns=columns, path=_grid_path, justifications=g.justification
+    )
+
+
+def _grid_path(i: int) -> PathKey:
+    return ("grids", i)
 
 
 def _teams(plan: Plan) -> Iterator[Fact]:

@@ -20,6 +20,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
+from itertools import accumulate
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
@@ -423,27 +424,41 @@ def _parse_located(text: str) -> tuple[Any, Spans]:
     return data, spans
 
 
-def _item_starts(text: str, span: tuple[int, int], items: list[Any]) -> list[int]:
-    """Where each item of the array at ``span`` begins.
+_skip_value = json.JSONDecoder().raw_decode  # skips a value known to be valid: no key checks
+
+
+class _ItemStarts:
+    """Where the items of the array at ``span`` begin, found as far as they are asked for.
 
     When the items are objects and the array holds exactly as many ``{`` as items, each item
     holds exactly one, its own (nothing nested, no brace inside a string): the items start at
     the braces, found in C. Otherwise each item is skipped by the C decoder in turn.
     """
-    start, end = span
-    if text.count("{", start, end) == len(items) and all(isinstance(i, dict) for i in items):
-        starts, pos = [], start
-        for _ in items:
-            pos = text.index("{", pos)
-            starts.append(pos)
-            pos += 1
-        return starts
-    starts, pos = [], _skip_space(text, start + 1)
-    for _ in items:
-        starts.append(pos)
-        pos = _skip_space(text, _decode(text, pos)[1])
-        pos = _skip_space(text, pos + 1)  # past the comma
-    return starts
+
+    def __init__(self, text: str, span: tuple[int, int], items: list[Any]) -> None:
+        start, end = span
+        self._text = text
+        self._count = len(items)
+        self._braces = text.count("{", start, end) == len(items) and all(
+            isinstance(i, dict) for i in items
+        )
+        self._pos = start if self._braces else _skip_space(text, start + 1)
+        self.starts: list[int] = []
+
+    def upto(self, index: int) -> None:
+        """Find the starts of the items up to ``index`` (as far as there are items)."""
+        text, starts, pos = self._text, self.starts, self._pos
+        last = min(index, self._count - 1)
+        while len(starts) <= last:
+            if self._braces:
+                pos = text.index("{", pos)
+                starts.append(pos)
+                pos += 1
+            else:
+                starts.append(pos)
+                pos = _skip_space(text, _skip_value(text, pos)[1])
+                pos = _skip_space(text, pos + 1)  # past the comma
+        self._pos = pos
 
 
 def _walk_json(text: str, pos: int, path: PathKey, offsets: dict[PathKey, int]) -> int:
@@ -475,6 +490,14 @@ def _walk_json(text: str, pos: int, path: PathKey, offsets: dict[PathKey, int]) 
 _NEWLINE = re.compile("\r\n?|\n")  # line ends as YAML counts them: LF, CRLF, CR
 
 
+def _line_starts(text: str) -> list[int]:
+    """Where each line after the first starts. Without CR, from the lengths of the lines,
+    in C: ``L + 1`` past each line of length ``L``."""
+    if "\r" in text:
+        return [m.end() for m in _NEWLINE.finditer(text)]
+    return list(accumulate(map((1).__add__, map(len, text.split("\n")))))[:-1]
+
+
 class JsonSourceMap(SourceMap):
     """Positions in a JSON text, found on first use from the starts of the top-level values
     noted while parsing: the items of a top-level array (the entities of a plan) by one scan
@@ -492,6 +515,7 @@ class JsonSourceMap(SourceMap):
         self._spans = spans or {}
         self._offsets: dict[PathKey, int] = {(k,): start for k, (start, _) in self._spans.items()}
         self._walked: set[PathKey] = set()
+        self._arrays: dict[str, _ItemStarts] = {}
         self._lines: list[int] | None = None
         if not spans or not isinstance(data, dict):
             self._walked.add(())
@@ -504,11 +528,17 @@ class JsonSourceMap(SourceMap):
         if () in self._walked or not path:
             return
         top = path[0]
-        items = self._data.get(top)
-        if (top,) not in self._walked and isinstance(items, list) and top in self._spans:
-            self._walked.add((top,))
-            starts = _item_starts(self._text, self._spans[top], items)
-            self._offsets.update(((top, i), at) for i, at in enumerate(starts))
+        if len(path) > 1 and isinstance(path[1], int) and (top, path[1]) not in self._offsets:
+            array = self._arrays.get(str(top))
+            items = self._data.get(top)
+            if array is None and isinstance(items, list) and top in self._spans:
+                array = self._arrays[str(top)] = _ItemStarts(self._text, self._spans[top], items)
+            if array is not None:
+                done = len(array.starts)
+                array.upto(path[1])
+                self._offsets.update(
+                    ((top, i), at) for i, at in enumerate(array.starts[done:], done)
+                )
         entity = path[:2]
         if len(path) > 2 and entity not in self._walked and entity in self._offsets:
             self._walked.add(entity)
@@ -523,7 +553,7 @@ class JsonSourceMap(SourceMap):
             probe = probe[:-1]
         offset = self._offsets[probe]
         if self._lines is None:  # where each line after the first starts
-            self._lines = [m.end() for m in _NEWLINE.finditer(self._text)]
+            self._lines = _line_starts(self._text)
         line = bisect.bisect_right(self._lines, offset)
         start = self._lines[line - 1] if line else 0
         return Position(line + 1, offset - start + 1)

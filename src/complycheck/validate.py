@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from .errors import InputError, Problem
 from .model.enums import Change, Coded
+from .model.grids import GridColumns
 from .model.plan import Plan, Unit
 from .source import (
     Document,
@@ -364,9 +365,11 @@ def check_references(plan: Plan, source: SourceMap) -> Iterator[Problem]:
     yield from unique(
         ((t.id, ("townships", i, "id")) for i, t in enumerate(plan.townships)), "township id"
     )
-    yield from unique(
-        ((g.code, ("grids", i, "code")) for i, g in enumerate(plan.grids)), "grid code"
-    )
+    grids = GridColumns.of(plan.grids)
+    if len(set(grids.code)) != len(grids.code):
+        yield from unique(
+            ((code, ("grids", i, "code")) for i, code in enumerate(grids.code)), "grid code"
+        )
     yield from unique(
         ((t.id, ("enforcement_teams", i, "id")) for i, t in enumerate(plan.enforcement_teams)),
         "enforcement team id",
@@ -423,9 +426,10 @@ def check_references(plan: Plan, source: SourceMap) -> Iterator[Problem]:
                 claimed[pred] = unit.id
     yield from _division_cycles(plan, at)
     townships = {t.id for t in plan.townships}
-    for i, grid in enumerate(plan.grids):
-        if grid.township is not None and grid.township not in townships:
-            yield at(("grids", i, "township"), f"township {grid.township!r} is not in this plan")
+    if not set(grids.township) <= {None, *townships}:
+        for i, township in enumerate(grids.township):
+            if township is not None and township not in townships:
+                yield at(("grids", i, "township"), f"township {township!r} is not in this plan")
     for i, problem in enumerate(plan.problems):
         if problem.unit not in units:
             yield at(("problems", i, "unit"), f"unit {problem.unit!r} is not in this plan")

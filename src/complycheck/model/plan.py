@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from pydantic import (
@@ -22,7 +23,9 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StrictStr,
+    ValidatorFunctionWrapHandler,
     WithJsonSchema,
+    WrapValidator,
     field_validator,
     model_validator,
 )
@@ -261,6 +264,14 @@ class Grid(Model):
     justification: Reason | None = None
 
 
+def _grids(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """Grids read column by column when the reader is sure of them, else one by one."""
+    from .grids import read_grids  # it needs the model above
+
+    table = read_grids(value, Grid.model_validate)
+    return handler(value) if table is None else table
+
+
 class EnforcementTeam(Model):
     id: Ident
     name: Name
@@ -323,7 +334,7 @@ class Plan(Model):
     plan: PlanMeta
     units: list[Unit] = Field(default_factory=list)
     townships: list[Township] = Field(default_factory=list)
-    grids: list[Grid] = Field(default_factory=list)
+    grids: Annotated[Sequence[Grid], WrapValidator(_grids)] = Field(default_factory=list)
     enforcement_teams: list[EnforcementTeam] = Field(default_factory=list)
     problems: list[Problem] = Field(default_factory=list)
     control_numbers: ControlNumbers | None = None
