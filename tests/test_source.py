@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -217,3 +218,33 @@ def test_item_positions_whatever_the_items_hold(items: list[str]) -> None:
     assert [source.position(("grids", i)) for i in range(len(items))] == [
         Position(2 + i, 3) for i in range(len(items))
     ]
+
+
+_printable = st.text(st.sampled_from('ab{}[]"\\:, 甲'), max_size=4)  # what YAML also reads
+_plain_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | _printable,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_printable, inner, max_size=3),
+    max_leaves=8,
+)
+_items = st.lists(
+    st.dictionaries(st.sampled_from(["code", "q", "n", "s"]), _plain_values, max_size=3)
+    | _plain_values,
+    max_size=5,
+)
+
+
+@given(st.dictionaries(st.sampled_from(["units", "grids", "plan"]), _items, min_size=1), st.data())
+@settings(max_examples=200, deadline=None)
+def test_item_positions_agree_with_the_exact_reader(
+    value: dict[str, Any], data: st.DataObject
+) -> None:
+    """Wherever the items are found (braces counted in C, or each item skipped in turn), they
+    are where the exact reader, which composes every node, puts them."""
+    indent = data.draw(st.sampled_from([None, 0, 1, "\t"]))
+    text = json.dumps(value, indent=indent, ensure_ascii=data.draw(st.booleans()))
+    parsed, spans = parse_json_located(text)
+    fast = JsonSourceMap("p.json", text, spans, parsed)
+    exact = load_text(text, "p.json", "json").source
+    paths = [(key, i) for key, items in value.items() for i in range(len(items))]
+    for path in data.draw(st.permutations(paths)):  # asked for in any order
+        assert fast.position(path) == exact.position(path), path

@@ -11,7 +11,7 @@ A fact never has a field called ``id`` or ``sid`` (durable-rules reserves both).
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, overload
@@ -37,7 +37,7 @@ from .model.enums import (
     UnitKind,
 )
 from .model.grids import GridColumns
-from .model.plan import Plan, Quotas, Township, Unit
+from .model.plan import LeadershipPosts, Plan, Quotas, Township, Unit
 from .source import PathKey
 
 
@@ -464,10 +464,7 @@ def _plan(plan: Plan) -> Fact:
 def _units(plan: Plan) -> Iterator[Fact]:
     by_id = {u.id: u for u in plan.units}
     successor = {p: u for u in plan.units for p in u.predecessors}
-    open_problems: dict[str, int] = defaultdict(int)
-    for problem in plan.problems:
-        if problem.status is ProblemStatus.OPEN:
-            open_problems[problem.unit] += 1
+    open_problems = Counter(p.unit for p in plan.problems if p.status is ProblemStatus.OPEN)
     led_after = {
         fold(f.name)
         for u in plan.units
@@ -476,59 +473,72 @@ def _units(plan: Plan) -> Iterator[Fact]:
         if f.role is FunctionRole.LEAD
     }
     for i, unit in enumerate(plan.units):
-        path: PathKey = ("units", i)
-        preds = [by_id[p] for p in unit.predecessors if p in by_id]
+        before = unit.quotas_before or _NO_QUOTAS
+        after = unit.quotas_after or _NO_QUOTAS
+        change = unit.change
         values: dict[str, Any] = {
             "name": unit.name,
-            "kind": unit.kind.value,
-            "change": unit.change.value,
-            "pi_category": unit.pi_category.value if unit.pi_category else NONE,
-            "sector": unit.sector.value,
+            "kind": _code(unit.kind),
+            "change": _code(change),
+            "pi_category": _code(unit.pi_category) if unit.pi_category else NONE,
+            "sector": _code(unit.sector),
             "locally_specific": unit.locally_specific,
             "predecessor_count": len(unit.predecessors),
-            **_quotas("quota_before", unit.quotas_before),
-            **_quotas("quota_after", unit.quotas_after),
-            **_staffing(unit),
+            "quota_before_administrative": before.administrative,
+            "quota_before_public_institution": before.public_institution,
+            "quota_before_support": before.support,
+            "quota_before_total": before.total,
+            "quota_after_administrative": after.administrative,
+            "quota_after_public_institution": after.public_institution,
+            "quota_after_support": after.support,
+            "quota_after_total": after.total,
             "planned_hires": unit.planned_hires,
             "open_problems": open_problems[unit.id],
-            "requests_staffing": unit.change in (Change.NEW, Change.MERGED)
-            or _total(unit.quotas_after) > _total(unit.quotas_before)
+            "requests_staffing": change is Change.NEW
+            or change is Change.MERGED
+            or after.total > before.total
             or unit.planned_hires > 0,
-            **_divisions(unit, preds),
-            "established": unit.established.isoformat() if unit.established else None,
-            "abolished": unit.abolished.isoformat() if unit.abolished else None,
-            **_succession(unit, successor.get(unit.id), led_after),
             "has_justification": unit.justification is not None,
         }
-        yield Fact("unit", unit.id, _present(values), path, unit.justification)
+        if unit.actual_staff is not None:
+            _staffing(values, unit.actual_staff, after)
+        if unit.leadership_posts is not None:
+            _posts(values, unit.leadership_posts)
+        preds = [by_id[p] for p in unit.predecessors if p in by_id]
+        values.update(_divisions(unit, preds) if unit.divisions or preds else _NO_DIVISIONS)
+        if unit.established:
+            values["established"] = unit.established.isoformat()
+        if unit.abolished:
+            values["abolished"] = unit.abolished.isoformat()
+        _succession(values, unit, successor.get(unit.id), led_after)
+        yield Fact("unit", unit.id, values, ("units", i), unit.justification)
 
 
-def _total(quotas: Quotas | None) -> int:
-    return quotas.total if quotas else 0
+_NO_QUOTAS = Quotas()
+_code = str.__str__  # an enumeration member's code, without the enum machinery
 
 
-def _staffing(unit: Unit) -> dict[str, Any]:
-    """Actual staff against the approved quotas after the plan, and leadership posts."""
-    out: dict[str, Any] = {}
-    after = unit.quotas_after or Quotas()
-    actual = unit.actual_staff
-    for t in (*QUOTA_TYPES, "total"):
-        quota = after.total if t == "total" else getattr(after, t)
-        have = None if actual is None else (actual.total if t == "total" else getattr(actual, t))
-        out[f"actual_{t}"] = have
-        out[f"excess_{t}"] = None if have is None else max(0, have - quota)
-        out[f"vacant_{t}"] = None if have is None else max(0, quota - have)
-    posts = unit.leadership_posts
-    out["posts_approved"] = posts.approved if posts else None
-    out["posts_actual"] = posts.actual if posts else None
-    out["posts_approved_before"] = posts.approved_before if posts else None
-    out["posts_excess"] = max(0, posts.actual - posts.approved) if posts else None
-    out["posts_increase"] = (
-        posts.approved - posts.approved_before
-        if posts and posts.approved_before is not None
-        else None
-    )
-    return out
+def _staffing(values: dict[str, Any], actual: Quotas, after: Quotas) -> None:
+    """Actual staff against the approved quotas after the plan."""
+    for t, have, quota in (
+        ("administrative", actual.administrative, after.administrative),
+        ("public_institution", actual.public_institution, after.public_institution),
+        ("support", actual.support, after.support),
+        ("total", actual.total, after.total),
+    ):
+        values[f"actual_{t}"] = have
+        values[f"excess_{t}"] = max(0, have - quota)
+        values[f"vacant_{t}"] = max(0, quota - have)
+
+
+def _posts(values: dict[str, Any], posts: LeadershipPosts) -> None:
+    """Leadership posts: approved, filled, and approved before the plan where stated."""
+    values["posts_approved"] = posts.approved
+    values["posts_actual"] = posts.actual
+    values["posts_excess"] = max(0, posts.actual - posts.approved)
+    if posts.approved_before is not None:
+        values["posts_approved_before"] = posts.approved_before
+        values["posts_increase"] = posts.approved - posts.approved_before
 
 
 _NO_DIVISIONS: dict[str, Any] = {
@@ -543,16 +553,12 @@ _NO_DIVISIONS: dict[str, Any] = {
     "pred_general_quota": 0,
     "pred_business_quota": 0,
     "general_division_excess": 0,
-    "business_division_ratio": None,
-    "general_quota_ratio": None,
-    "business_quota_ratio": None,
 }
 
 
 def _divisions(unit: Unit, preds: list[Unit]) -> dict[str, Any]:
-    """Internal divisions after the plan, against those of the unit's predecessors."""
-    if not unit.divisions and not preds:
-        return _NO_DIVISIONS  # most units: nothing to count (the same values, computed once)
+    """Internal divisions after the plan, against those of the unit's predecessors. (Most
+    units have neither: they take :data:`_NO_DIVISIONS`, the same values computed once.)"""
     kept = [d for d in unit.divisions if d.change is not Change.ABOLISHED]
     general = [d for d in kept if d.type is DivisionType.GENERAL]
     business = [d for d in kept if d.type is DivisionType.BUSINESS]
@@ -567,44 +573,41 @@ def _divisions(unit: Unit, preds: list[Unit]) -> dict[str, Any]:
     pred_general_quota = sum(d.quotas_before or 0 for d in pred_general)
     pred_business_quota = sum(d.quotas_before or 0 for d in pred_business)
     most_general = max(per_pred_general, default=0)
-    return {
-        "division_count": len(kept),
-        "general_division_count": len(general),
-        "business_division_count": len(business),
-        "general_quota_after": general_quota,
-        "business_quota_after": business_quota,
-        "pred_general_division_count": len(pred_general),
-        "pred_business_division_count": len(pred_business),
-        "pred_max_general_divisions": most_general,
-        "pred_general_quota": pred_general_quota,
-        "pred_business_quota": pred_business_quota,
-        "general_division_excess": len(general) - most_general if preds else 0,
-        "business_division_ratio": _ratio(len(business), len(pred_business)),
-        "general_quota_ratio": _ratio(general_quota, pred_general_quota),
-        "business_quota_ratio": _ratio(business_quota, pred_business_quota),
-    }
-
-
-def _succession(unit: Unit, successor: Unit | None, led_after: set[str]) -> dict[str, Any]:
-    """先立后破: what becomes of an abolished unit's functions, and when its successor starts."""
-    name = successor.name if successor else None
-    if unit.change is not Change.ABOLISHED:
-        return {
-            "orphan_function_count": 0,
-            "orphan_functions": [],
-            "successor_late": None,
-            "successor": name,
+    return _present(
+        {
+            "division_count": len(kept),
+            "general_division_count": len(general),
+            "business_division_count": len(business),
+            "general_quota_after": general_quota,
+            "business_quota_after": business_quota,
+            "pred_general_division_count": len(pred_general),
+            "pred_business_division_count": len(pred_business),
+            "pred_max_general_divisions": most_general,
+            "pred_general_quota": pred_general_quota,
+            "pred_business_quota": pred_business_quota,
+            "general_division_excess": len(general) - most_general if preds else 0,
+            "business_division_ratio": _ratio(len(business), len(pred_business)),
+            "general_quota_ratio": _ratio(general_quota, pred_general_quota),
+            "business_quota_ratio": _ratio(business_quota, pred_business_quota),
         }
+    )
+
+
+def _succession(
+    values: dict[str, Any], unit: Unit, successor: Unit | None, led_after: set[str]
+) -> None:
+    """先立后破: what becomes of an abolished unit's functions, and when its successor starts."""
+    if successor is not None:
+        values["successor"] = successor.name
+    if unit.change is not Change.ABOLISHED:
+        values["orphan_function_count"] = 0
+        values["orphan_functions"] = []
+        return
     orphans = [f.name for f in unit.functions if fold(f.name) not in led_after]
-    late = None
+    values["orphan_function_count"] = len(orphans)
+    values["orphan_functions"] = orphans
     if successor is not None and successor.established and unit.abolished:
-        late = successor.established > unit.abolished
-    return {
-        "orphan_function_count": len(orphans),
-        "orphan_functions": orphans,
-        "successor_late": late,
-        "successor": name,
-    }
+        values["successor_late"] = successor.established > unit.abolished
 
 
 def _functions(plan: Plan) -> Iterator[Fact]:

@@ -374,7 +374,22 @@ def parse_json(text: str) -> Any:
     return json.loads(text, object_pairs_hook=_no_duplicates)
 
 
-Spans = dict[str, tuple[int, int]]
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where a value of the top-level object starts and ends; for an array of entities, also
+    where each item starts."""
+
+    start: int
+    end: int
+    items: list[int] | None = None
+
+
+Spans = dict[str, Span]
+# Arrays whose items are decoded one at a time while parsing, noting where each starts: their
+# entities nest objects, so finding them later would mean decoding them again. (Grids are
+# flat: they are found later, if needed, from their braces.)
+_ITEMISED = {"units", "townships", "enforcement_teams", "problems", "waivers"}
+_scan = _DECODER.scan_once  # type: ignore[attr-defined]
 
 
 def parse_json_located(text: str) -> tuple[Any, Spans]:
@@ -406,8 +421,12 @@ def _parse_located(text: str) -> tuple[Any, Spans]:
             raise ValueError("expected a colon")
         pos = skip(text, pos + 1)
         start = pos
-        value, pos = _decode(text, pos)
-        spans[key] = (start, pos)
+        items = None
+        if key in _ITEMISED and text[pos] == "[":
+            value, pos, items = _decode_items(text, pos)
+        else:
+            value, pos = _decode(text, pos)
+        spans[key] = Span(start, pos, items)
         if key in data:
             raise DuplicateKey("duplicate key")
         data[key] = value
@@ -427,38 +446,65 @@ def _parse_located(text: str) -> tuple[Any, Spans]:
 _skip_value = json.JSONDecoder().raw_decode  # skips a value known to be valid: no key checks
 
 
+def _decode_items(text: str, pos: int) -> tuple[list[Any], int, list[int]]:
+    """Decode the array at ``pos`` an item at a time: the items, the end, and where each item
+    starts. Anything unexpected raises ValueError (the caller then lets the plain parser
+    decide)."""
+    items: list[Any] = []
+    starts: list[int] = []
+    pos = _skip_space(text, pos + 1)
+    if text[pos] == "]":
+        return items, pos + 1, starts
+    while True:
+        starts.append(pos)
+        try:
+            value, pos = _scan(text, pos)
+        except StopIteration:
+            raise ValueError("expected a value") from None
+        items.append(value)
+        pos = _skip_space(text, pos)
+        if text[pos] == "]":
+            return items, pos + 1, starts
+        if text[pos] != ",":
+            raise ValueError("expected a comma")
+        pos = _skip_space(text, pos + 1)
+
+
 class _ItemStarts:
-    """Where the items of the array at ``span`` begin, found as far as they are asked for.
+    """Where the items of the array at ``span`` begin.
 
     When the items are objects and the array holds exactly as many ``{`` as items, each item
     holds exactly one, its own (nothing nested, no brace inside a string): the items start at
-    the braces, found in C. Otherwise each item is skipped by the C decoder in turn.
+    the braces, all found at once, in C. Otherwise each item is skipped by the C decoder in
+    turn, as far as the items are asked for.
     """
 
-    def __init__(self, text: str, span: tuple[int, int], items: list[Any]) -> None:
-        start, end = span
+    def __init__(self, text: str, span: Span, items: list[Any]) -> None:
+        start, end = span.start, span.end
         self._text = text
         self._count = len(items)
-        self._braces = text.count("{", start, end) == len(items) and all(
-            isinstance(i, dict) for i in items
-        )
-        self._pos = start if self._braces else _skip_space(text, start + 1)
-        self.starts: list[int] = []
+        self._pos = _skip_space(text, start + 1)
+        self.starts: list[int] = span.items or []
+        if span.items is not None or not all(isinstance(i, dict) for i in items):
+            return
+        if text.count("{", start, end) == len(items):  # flat objects: one brace each
+            self.starts = _braces(text, start, end)
 
     def upto(self, index: int) -> None:
         """Find the starts of the items up to ``index`` (as far as there are items)."""
         text, starts, pos = self._text, self.starts, self._pos
         last = min(index, self._count - 1)
         while len(starts) <= last:
-            if self._braces:
-                pos = text.index("{", pos)
-                starts.append(pos)
-                pos += 1
-            else:
-                starts.append(pos)
-                pos = _skip_space(text, _skip_value(text, pos)[1])
-                pos = _skip_space(text, pos + 1)  # past the comma
+            starts.append(pos)
+            pos = _skip_space(text, _skip_value(text, pos)[1])
+            pos = _skip_space(text, pos + 1)  # past the comma
         self._pos = pos
+
+
+def _braces(text: str, start: int, end: int) -> list[int]:
+    """Where each ``{`` between ``start`` and ``end`` is: past the pieces between them."""
+    pieces = text[start:end].split("{")[:-1]
+    return list(map((start - 1).__add__, accumulate(map((1).__add__, map(len, pieces)))))
 
 
 def _walk_json(text: str, pos: int, path: PathKey, offsets: dict[PathKey, int]) -> int:
@@ -513,7 +559,7 @@ class JsonSourceMap(SourceMap):
         self._text = text
         self._data = data
         self._spans = spans or {}
-        self._offsets: dict[PathKey, int] = {(k,): start for k, (start, _) in self._spans.items()}
+        self._offsets: dict[PathKey, int] = {(k,): span.start for k, span in self._spans.items()}
         self._walked: set[PathKey] = set()
         self._arrays: dict[str, _ItemStarts] = {}
         self._lines: list[int] | None = None
@@ -528,17 +574,15 @@ class JsonSourceMap(SourceMap):
         if () in self._walked or not path:
             return
         top = path[0]
-        if len(path) > 1 and isinstance(path[1], int) and (top, path[1]) not in self._offsets:
+        if len(path) > 1 and isinstance(path[1], int) and path[:2] not in self._offsets:
             array = self._arrays.get(str(top))
             items = self._data.get(top)
             if array is None and isinstance(items, list) and top in self._spans:
                 array = self._arrays[str(top)] = _ItemStarts(self._text, self._spans[top], items)
             if array is not None:
-                done = len(array.starts)
                 array.upto(path[1])
-                self._offsets.update(
-                    ((top, i), at) for i, at in enumerate(array.starts[done:], done)
-                )
+                if 0 <= path[1] < len(array.starts):
+                    self._offsets[path[:2]] = array.starts[path[1]]
         entity = path[:2]
         if len(path) > 2 and entity not in self._walked and entity in self._offsets:
             self._walked.add(entity)
