@@ -248,3 +248,39 @@ def test_item_positions_agree_with_the_exact_reader(
     paths = [(key, i) for key, items in value.items() for i in range(len(items))]
     for path in data.draw(st.permutations(paths)):  # asked for in any order
         assert fast.position(path) == exact.position(path), path
+
+
+_pair_values = st.recursive(
+    st.integers(0, 9) | st.sampled_from(["", "a:b", "{", "[", ":"]),
+    lambda inner: (
+        st.lists(inner, max_size=3).map(lambda xs: ("list", xs))
+        | st.lists(st.tuples(st.sampled_from(["a", "b", "c:"]), inner), max_size=3).map(
+            lambda pairs: ("object", pairs)
+        )
+    ),
+    max_leaves=10,
+)
+
+
+def _written(value: Any) -> str:
+    """JSON text of a value whose objects are lists of pairs, so keys may repeat."""
+    if isinstance(value, tuple) and value[0] == "list":
+        return "[" + ", ".join(map(_written, value[1])) + "]"
+    if isinstance(value, tuple):
+        return "{" + ", ".join(f"{json.dumps(k)}: {_written(v)}" for k, v in value[1]) + "}"
+    return json.dumps(value)
+
+
+@given(st.lists(st.tuples(st.sampled_from(["units", "grids", "x"]), _pair_values), max_size=3))
+@settings(max_examples=300, deadline=None)
+def test_duplicate_keys_are_refused_at_any_depth(pairs: list[tuple[str, Any]]) -> None:
+    """At the top level, inside an entity array decoded item by item, or deeper: a duplicate
+    key is refused wherever it is, exactly as the plain parser refuses it."""
+    text = _written(("object", pairs))
+    try:
+        expected = parse_json(text)
+    except ValueError:
+        with pytest.raises(ValueError):
+            parse_json_located(text)
+        return
+    assert parse_json_located(text)[0] == expected
