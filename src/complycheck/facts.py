@@ -367,10 +367,11 @@ def _present(values: dict[str, Any]) -> dict[str, Any]:
 def build_facts(plan: Plan) -> FactSet:
     """Every fact of ``plan``: the plan itself, then its entities in document order."""
     townships = list(_townships(plan))
+    units = _units(plan)
     return FactSet(
         [
-            FactTable.of_rows("plan", [_plan(plan)]),
-            FactTable.of_rows("unit", list(_units(plan))),
+            FactTable.of_rows("plan", [_plan(plan, units)]),
+            units,
             FactTable.of_rows("function", list(_functions(plan))),
             FactTable.of_rows("township", [f for f in townships if f.entity == "township"]),
             FactTable.of_rows(
@@ -386,16 +387,20 @@ EXISTED_BEFORE = (Change.KEPT, Change.ABOLISHED, Change.RENAMED)
 EXISTS_AFTER = (Change.KEPT, Change.NEW, Change.MERGED, Change.RENAMED)
 
 
-def _plan(plan: Plan) -> Fact:
+def _plan(plan: Plan, units: FactTable) -> Fact:
+    """The plan as a whole: its totals are those of its units' facts."""
     j = plan.plan.jurisdiction
-    units = plan.units
+
+    def col(name: str) -> list[Any]:
+        return units.column(name) or []
+
+    kinds_changes = list(zip(col("kind"), col("change"), strict=True))
 
     def count(kind: UnitKind, changes: tuple[Change, ...]) -> int:
-        return sum(1 for u in units if u.kind is kind and u.change in changes)
+        return sum(1 for k, c in kinds_changes if k == kind and c in changes)
 
-    before = {t: sum(getattr(u.quotas_before or Quotas(), t) for u in units) for t in QUOTA_TYPES}
-    after = {t: sum(getattr(u.quotas_after or Quotas(), t) for u in units) for t in QUOTA_TYPES}
-    before["total"], after["total"] = sum(before.values()), sum(after.values())
+    before = {t: sum(col(f"quota_before_{t}")) for t in (*QUOTA_TYPES, "total")}
+    after = {t: sum(col(f"quota_after_{t}")) for t in (*QUOTA_TYPES, "total")}
     organs = (count(UnitKind.ORGAN, EXISTED_BEFORE), count(UnitKind.ORGAN, EXISTS_AFTER))
     pis = (
         count(UnitKind.PUBLIC_INSTITUTION, EXISTED_BEFORE),
@@ -406,9 +411,11 @@ def _plan(plan: Plan) -> Fact:
     control_quota: dict[str, int | None] = {t: getattr(cq, t) if cq else None for t in QUOTA_TYPES}
     given = [v for v in control_quota.values() if v is not None]
     control_quota["total"] = sum(given) if cq and len(given) == len(QUOTA_TYPES) else None
-    posts = [u.leadership_posts for u in units if u.leadership_posts]
-    posts_before = sum(p.approved_before or 0 for p in posts)
-    posts_after = sum(p.approved for p in posts if p.approved_before is not None)
+    approved_before = col("posts_approved_before")
+    posts_before = sum(b for b in approved_before if b is not None)
+    posts_after = sum(
+        a for a, b in zip(col("posts_approved"), approved_before, strict=True) if b is not None
+    )
     teams = plan.enforcement_teams
     team_quotas = sum(t.quotas or 0 for t in teams if t.front_line_quotas is not None)
     front_line = sum(t.front_line_quotas or 0 for t in teams if t.quotas is not None)
@@ -439,8 +446,8 @@ def _plan(plan: Plan) -> Fact:
         "institution_growth": organs[1] + pis[1] - organs[0] - pis[0],
         "locally_specific_organs": sum(
             1
-            for u in units
-            if u.kind is UnitKind.ORGAN and u.locally_specific and u.change in EXISTS_AFTER
+            for (k, c), local in zip(kinds_changes, col("locally_specific"), strict=True)
+            if k == UnitKind.ORGAN and local and c in EXISTS_AFTER
         ),
         **{f"quota_before_{t}": v for t, v in before.items()},
         **{f"quota_after_{t}": v for t, v in after.items()},
@@ -461,84 +468,113 @@ def _plan(plan: Plan) -> Fact:
     return Fact("plan", plan.plan.id, _present(values), path)
 
 
-def _units(plan: Plan) -> Iterator[Fact]:
-    by_id = {u.id: u for u in plan.units}
-    successor = {p: u for u in plan.units for p in u.predecessors}
+def _units(plan: Plan) -> FactTable:
+    """The units' facts, computed a column at a time."""
+    units = plan.units
+    by_id = {u.id: u for u in units}
+    successor = {p: u for u in units for p in u.predecessors}
     open_problems = Counter(p.unit for p in plan.problems if p.status is ProblemStatus.OPEN)
     led_after = {
         fold(f.name)
-        for u in plan.units
+        for u in units
         if u.change is not Change.ABOLISHED
         for f in u.functions
         if f.role is FunctionRole.LEAD
     }
-    for i, unit in enumerate(plan.units):
-        before = unit.quotas_before or _NO_QUOTAS
-        after = unit.quotas_after or _NO_QUOTAS
-        change = unit.change
-        values: dict[str, Any] = {
-            "name": unit.name,
-            "kind": _code(unit.kind),
-            "change": _code(change),
-            "pi_category": _code(unit.pi_category) if unit.pi_category else NONE,
-            "sector": _code(unit.sector),
-            "locally_specific": unit.locally_specific,
-            "predecessor_count": len(unit.predecessors),
-            "quota_before_administrative": before.administrative,
-            "quota_before_public_institution": before.public_institution,
-            "quota_before_support": before.support,
-            "quota_before_total": before.total,
-            "quota_after_administrative": after.administrative,
-            "quota_after_public_institution": after.public_institution,
-            "quota_after_support": after.support,
-            "quota_after_total": after.total,
-            "planned_hires": unit.planned_hires,
-            "open_problems": open_problems[unit.id],
-            "requests_staffing": change is Change.NEW
-            or change is Change.MERGED
-            or after.total > before.total
-            or unit.planned_hires > 0,
-            "has_justification": unit.justification is not None,
-        }
-        if unit.actual_staff is not None:
-            _staffing(values, unit.actual_staff, after)
-        if unit.leadership_posts is not None:
-            _posts(values, unit.leadership_posts)
-        preds = [by_id[p] for p in unit.predecessors if p in by_id]
-        values.update(_divisions(unit, preds) if unit.divisions or preds else _NO_DIVISIONS)
-        if unit.established:
-            values["established"] = unit.established.isoformat()
-        if unit.abolished:
-            values["abolished"] = unit.abolished.isoformat()
-        _succession(values, unit, successor.get(unit.id), led_after)
-        yield Fact("unit", unit.id, values, ("units", i), unit.justification)
+    change = [u.change for u in units]
+    hires = [u.planned_hires for u in units]
+    cols: dict[str, list[Any]] = {
+        "name": [u.name for u in units],
+        "kind": [_code(u.kind) for u in units],
+        "change": list(map(_code, change)),
+        "pi_category": [_code(u.pi_category) if u.pi_category else NONE for u in units],
+        "sector": [_code(u.sector) for u in units],
+        "locally_specific": [u.locally_specific for u in units],
+        "predecessor_count": [len(u.predecessors) for u in units],
+        **_quota_columns("quota_before", [u.quotas_before or _NO_QUOTAS for u in units]),
+        **_quota_columns("quota_after", [u.quotas_after or _NO_QUOTAS for u in units]),
+        "planned_hires": hires,
+        "open_problems": [open_problems[u.id] for u in units],
+        "has_justification": [u.justification is not None for u in units],
+        "established": [u.established.isoformat() if u.established else None for u in units],
+        "abolished": [u.abolished.isoformat() if u.abolished else None for u in units],
+    }
+    cols["requests_staffing"] = [
+        c is Change.NEW or c is Change.MERGED or a > b or h > 0
+        for c, a, b, h in zip(
+            change, cols["quota_after_total"], cols["quota_before_total"], hires, strict=True
+        )
+    ]
+    cols |= _staffing([u.actual_staff for u in units], cols)
+    cols |= _posts([u.leadership_posts for u in units])
+    divisions = [
+        _divisions(u, [by_id[p] for p in u.predecessors if p in by_id])
+        if u.divisions or u.predecessors
+        else _NO_DIVISIONS
+        for u in units
+    ]
+    cols |= {name: [d.get(name) for d in divisions] for name in _DIVISION_FIELDS}
+    succession = [_succession(u, successor.get(u.id), led_after) for u in units]
+    for k, name in enumerate(("successor", "orphan_function_count", "orphan_functions")):
+        cols[name] = [row[k] for row in succession]
+    cols["successor_late"] = [row[3] for row in succession]
+    return FactTable(
+        "unit",
+        [u.id for u in units],
+        columns=cols,
+        path=_unit_path,
+        justifications=[u.justification for u in units],
+    )
+
+
+def _unit_path(i: int) -> PathKey:
+    return ("units", i)
 
 
 _NO_QUOTAS = Quotas()
 _code = str.__str__  # an enumeration member's code, without the enum machinery
 
 
-def _staffing(values: dict[str, Any], actual: Quotas, after: Quotas) -> None:
-    """Actual staff against the approved quotas after the plan."""
-    for t, have, quota in (
-        ("administrative", actual.administrative, after.administrative),
-        ("public_institution", actual.public_institution, after.public_institution),
-        ("support", actual.support, after.support),
-        ("total", actual.total, after.total),
-    ):
-        values[f"actual_{t}"] = have
-        values[f"excess_{t}"] = max(0, have - quota)
-        values[f"vacant_{t}"] = max(0, quota - have)
+def _quota_columns(prefix: str, quotas: list[Quotas]) -> dict[str, list[int]]:
+    return {
+        f"{prefix}_administrative": [q.administrative for q in quotas],
+        f"{prefix}_public_institution": [q.public_institution for q in quotas],
+        f"{prefix}_support": [q.support for q in quotas],
+        f"{prefix}_total": [q.total for q in quotas],
+    }
 
 
-def _posts(values: dict[str, Any], posts: LeadershipPosts) -> None:
+def _staffing(actual: list[Quotas | None], cols: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """Actual staff against the approved quotas after the plan (where the plan states it)."""
+    out: dict[str, list[Any]] = {}
+    for t in (*QUOTA_TYPES, "total"):
+        have = [getattr(a, t) if a is not None else None for a in actual]
+        quota = cols[f"quota_after_{t}"]
+        out[f"actual_{t}"] = have
+        out[f"excess_{t}"] = [
+            None if h is None else max(0, h - q) for h, q in zip(have, quota, strict=True)
+        ]
+        out[f"vacant_{t}"] = [
+            None if h is None else max(0, q - h) for h, q in zip(have, quota, strict=True)
+        ]
+    return out
+
+
+def _posts(posts: list[LeadershipPosts | None]) -> dict[str, list[Any]]:
     """Leadership posts: approved, filled, and approved before the plan where stated."""
-    values["posts_approved"] = posts.approved
-    values["posts_actual"] = posts.actual
-    values["posts_excess"] = max(0, posts.actual - posts.approved)
-    if posts.approved_before is not None:
-        values["posts_approved_before"] = posts.approved_before
-        values["posts_increase"] = posts.approved - posts.approved_before
+    approved = [p.approved if p else None for p in posts]
+    filled = [p.actual if p else None for p in posts]
+    before = [p.approved_before if p else None for p in posts]
+    return {
+        "posts_approved": approved,
+        "posts_actual": filled,
+        "posts_approved_before": before,
+        "posts_excess": [None if p is None else max(0, p.actual - p.approved) for p in posts],
+        "posts_increase": [
+            None if p is None or p.approved_before is None else p.approved - p.approved_before
+            for p in posts
+        ],
+    }
 
 
 _NO_DIVISIONS: dict[str, Any] = {
@@ -554,6 +590,12 @@ _NO_DIVISIONS: dict[str, Any] = {
     "pred_business_quota": 0,
     "general_division_excess": 0,
 }
+_DIVISION_FIELDS = (
+    *_NO_DIVISIONS,
+    "business_division_ratio",
+    "general_quota_ratio",
+    "business_quota_ratio",
+)
 
 
 def _divisions(unit: Unit, preds: list[Unit]) -> dict[str, Any]:
@@ -594,20 +636,19 @@ def _divisions(unit: Unit, preds: list[Unit]) -> dict[str, Any]:
 
 
 def _succession(
-    values: dict[str, Any], unit: Unit, successor: Unit | None, led_after: set[str]
-) -> None:
-    """先立后破: what becomes of an abolished unit's functions, and when its successor starts."""
-    if successor is not None:
-        values["successor"] = successor.name
+    unit: Unit, successor: Unit | None, led_after: set[str]
+) -> tuple[str | None, int, list[str], bool | None]:
+    """先立后破: what becomes of an abolished unit's functions, and when its successor starts:
+    the successor's name, the functions left without a lead unit (their number, their names),
+    and whether the successor starts after the unit ends (None when either date is missing)."""
+    name = successor.name if successor is not None else None
     if unit.change is not Change.ABOLISHED:
-        values["orphan_function_count"] = 0
-        values["orphan_functions"] = []
-        return
+        return name, 0, [], None
     orphans = [f.name for f in unit.functions if fold(f.name) not in led_after]
-    values["orphan_function_count"] = len(orphans)
-    values["orphan_functions"] = orphans
+    late = None
     if successor is not None and successor.established and unit.abolished:
-        values["successor_late"] = successor.established > unit.abolished
+        late = successor.established > unit.abolished
+    return name, len(orphans), orphans, late
 
 
 def _functions(plan: Plan) -> Iterator[Fact]:
