@@ -64,6 +64,9 @@ TEXTS = st.sampled_from(
         "x" * 200,
         "x" * 201,
         "\u180e",
+        "a\x00b",
+        "\x00",
+        "a\tb",
     ]
 )
 NUMBERS = st.sampled_from([0, 1, 300, -1, 1_000_000_000, 1_000_000_001, True, 2.0, "3", None])

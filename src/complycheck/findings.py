@@ -115,16 +115,26 @@ class Finding:
 
 def render(template: str, context: Mapping[str, Any]) -> str:
     """Replace ``{name}`` placeholders from ``context``; nothing else is interpreted."""
+    parts = _pieces(template)
+    out = [parts[0]]
+    for k in range(1, len(parts), 2):
+        out.append(_shown(context.get(parts[k])))
+        out.append(parts[k + 1])
+    return "".join(out)
 
-    def value(match: Any) -> str:
-        item = context.get(match.group(1))
-        if isinstance(item, float):
-            return f"{item:g}"
-        if isinstance(item, list | tuple):
-            return "、".join(str(x) for x in item)
-        return "—" if item is None else str(item)  # a value the plan does not give
 
-    return PLACEHOLDER.sub(value, template)
+@lru_cache(maxsize=4096)
+def _pieces(template: str) -> tuple[str, ...]:
+    """The template's text and placeholder names, alternately (text first and last)."""
+    return tuple(PLACEHOLDER.split(template))
+
+
+def _shown(item: Any) -> str:
+    if isinstance(item, float):
+        return f"{item:g}"
+    if isinstance(item, list | tuple):
+        return "、".join(str(x) for x in item)
+    return "—" if item is None else str(item)  # a value the plan does not give
 
 
 _ENUM_FIELDS = {

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from operator import itemgetter, methodcaller
 from typing import TYPE_CHECKING, Any, overload
 
 from .enums import GridType
@@ -32,12 +31,6 @@ FIELDS = frozenset(
 TYPE_CODES = frozenset(m.value for m in GridType)
 DEFAULT_TYPE = GridType.COMPREHENSIVE.value
 _TEXT, _OPTIONAL_TEXT = {str}, {str, type(None)}
-# Each field of every grid, read in C, with the model's default where a grid leaves it out.
-_NAME, _TOWNSHIP, _JUSTIFICATION = (
-    methodcaller("get", f) for f in ("name", "township", "justification")
-)
-_DENSE = methodcaller("get", "dense_area", False)
-_TYPE = methodcaller("get", "type", DEFAULT_TYPE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,20 +115,20 @@ def read_grids(value: Any, model: Callable[[Any], Grid]) -> GridTable | None:
     if not set().union(*value) <= FIELDS:  # the keys of every grid, in one pass
         return None
     try:
-        code = list(map(itemgetter("code"), value))
-        households = list(map(itemgetter("households"), value))
-        population = list(map(itemgetter("population"), value))
+        code = [g["code"] for g in value]
+        households = [g["households"] for g in value]
+        population = [g["population"] for g in value]
     except KeyError:
         return None
     columns = GridColumns(
         code=code,
-        name=list(map(_NAME, value)),
-        township=list(map(_TOWNSHIP, value)),
+        name=[g.get("name") for g in value],
+        township=[g.get("township") for g in value],
         households=households,
         population=population,
-        dense_area=list(map(_DENSE, value)),
-        type=list(map(_TYPE, value)),
-        justification=list(map(_JUSTIFICATION, value)),
+        dense_area=[g.get("dense_area", False) for g in value],
+        type=[g.get("type", DEFAULT_TYPE) for g in value],
+        justification=[g.get("justification") for g in value],
     )
     if not (
         _counts(households)
@@ -171,10 +164,11 @@ def _texts(column: list[Any], longest: int, *, ident: bool, optional: bool) -> b
     if min(lengths) < 1 or max(lengths) > longest:
         return False
     joined = "\x00".join(texts)
-    try:
-        joined.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
+    if not joined.isascii():
+        try:
+            joined.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
     if ident:
-        return list(map(str.strip, texts)) == texts and "\n" not in joined
+        return "\n" not in joined and list(map(str.strip, texts)) == texts
     return all(map(str.strip, texts))
