@@ -7,7 +7,6 @@ A plan may use the code, or any label in simplified or traditional characters.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
 
 from pydantic import GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
@@ -35,13 +34,14 @@ class Coded(StrEnum):
         return table
 
     @classmethod
-    def parse(cls, value: Any) -> Any:
-        """Map a code or label to a member; leave anything else for pydantic to reject."""
-        if isinstance(value, cls) or not isinstance(value, str):
-            return value
+    def _missing_(cls, value: object) -> Coded | None:
+        """A label, or a code written differently (case, spaces, full-width forms, traditional
+        characters), for a value that is not a code as written. Validation looks a code up
+        in C and calls this only for the rest."""
+        if not isinstance(value, str):
+            return None
         table = cls.lookup()
-        member = table.get(value)  # the common case: a code or label written as listed
-        return member if member is not None else table.get(fold(value), value)
+        return table.get(value) or table.get(fold(value))
 
     @classmethod
     def spellings(cls) -> list[str]:

@@ -32,7 +32,6 @@ from pydantic import (
 
 from .enums import (
     Change,
-    Coded,
     Disposition,
     DivisionType,
     FunctionRole,
@@ -49,10 +48,6 @@ from .enums import (
     TownshipType,
     UnitKind,
 )
-
-
-def _enum(cls: type[Coded]) -> Any:
-    return BeforeValidator(cls.parse)
 
 
 def _share(value: Any) -> Any:
@@ -113,10 +108,8 @@ class Model(BaseModel):
 
 class Jurisdiction(Model):
     name: Name
-    level: Annotated[Level, _enum(Level)]
-    class_: Annotated[JurisdictionClass, _enum(JurisdictionClass)] | None = Field(
-        default=None, alias="class"
-    )
+    level: Level
+    class_: JurisdictionClass | None = Field(default=None, alias="class")
     province: Name | None = None
     city: Name | None = None
 
@@ -153,7 +146,7 @@ class FunctionAssignment(Model):
     """A matter or function (事项/职责) the unit carries, as lead (牵头) or assisting (配合)."""
 
     name: Name
-    role: Annotated[FunctionRole, _enum(FunctionRole)] = FunctionRole.LEAD
+    role: FunctionRole = FunctionRole.LEAD
     justification: Reason | None = None
 
 
@@ -163,8 +156,8 @@ class Division(Model):
 
     id: Ident
     name: Name
-    type: Annotated[DivisionType, _enum(DivisionType)]
-    change: Annotated[Change, _enum(Change)] = Change.KEPT
+    type: DivisionType
+    change: Change = Change.KEPT
     predecessors: list[Ident] = Field(default_factory=list)
     quotas_before: Count | None = None
     quotas_after: Count | None = None
@@ -176,11 +169,11 @@ class Unit(Model):
     id: Ident
     name: Name
     former_name: Name | None = None
-    kind: Annotated[UnitKind, _enum(UnitKind)]
-    change: Annotated[Change, _enum(Change)]
+    kind: UnitKind
+    change: Change
     predecessors: list[Ident] = Field(default_factory=list)
-    pi_category: Annotated[PICategory, _enum(PICategory)] | None = None
-    sector: Annotated[Sector, _enum(Sector)] = Sector.OTHER
+    pi_category: PICategory | None = None
+    sector: Sector = Sector.OTHER
     locally_specific: StrictBool = False
     established: Date | None = None
     abolished: Date | None = None
@@ -226,8 +219,8 @@ class TownshipInstitution(Model):
     """An institution a township sets up (the 办/站/中心 of the standard set)."""
 
     name: Name
-    type: Annotated[InstitutionType, _enum(InstitutionType)]
-    nature: Annotated[UnitKind, _enum(UnitKind)] = UnitKind.ORGAN
+    type: InstitutionType
+    nature: UnitKind = UnitKind.ORGAN
     quotas: Quotas | None = None
 
 
@@ -237,16 +230,16 @@ class StationedAgency(Model):
     id: Ident
     name: Name
     department: Name | None = None
-    category: Annotated[StationedCategory, _enum(StationedCategory)]
-    disposition: Annotated[Disposition, _enum(Disposition)]
-    party_relation: Annotated[PartyRelation, _enum(PartyRelation)] | None = None
+    category: StationedCategory
+    disposition: Disposition
+    party_relation: PartyRelation | None = None
     evaluation_share: Share | None = None
 
 
 class Township(Model):
     id: Ident
     name: Name
-    type: Annotated[TownshipType, _enum(TownshipType)] = TownshipType.ORDINARY
+    type: TownshipType = TownshipType.ORDINARY
     institutions: list[TownshipInstitution] = Field(default_factory=list)
     stationed_agencies: list[StationedAgency] = Field(default_factory=list)
 
@@ -260,7 +253,7 @@ class Grid(Model):
     households: Count
     population: Count
     dense_area: StrictBool = False
-    type: Annotated[GridType, _enum(GridType)] = GridType.COMPREHENSIVE
+    type: GridType = GridType.COMPREHENSIVE
     justification: Reason | None = None
 
 
@@ -276,7 +269,7 @@ class EnforcementTeam(Model):
     id: Ident
     name: Name
     field: Name
-    level: Annotated[TeamLevel, _enum(TeamLevel)]
+    level: TeamLevel
     quotas: Count | None = None
     front_line_quotas: Count | None = None
 
@@ -296,7 +289,7 @@ class Problem(Model):
 
     unit: Ident
     description: Reason
-    status: Annotated[ProblemStatus, _enum(ProblemStatus)] = ProblemStatus.OPEN
+    status: ProblemStatus = ProblemStatus.OPEN
     found: Date | None = None
 
 
