@@ -236,7 +236,16 @@ class FactTable:
     columns are then made on first use, or from columns, whose facts are then made on demand.
     The Python evaluator reads columns; durable-rules and the findings read facts."""
 
-    __slots__ = ("_columns", "_index", "_justifications", "_path", "_rows", "entity", "keys")
+    __slots__ = (
+        "_columns",
+        "_gaps",
+        "_index",
+        "_justifications",
+        "_path",
+        "_rows",
+        "entity",
+        "keys",
+    )
 
     def __init__(
         self,
@@ -255,6 +264,7 @@ class FactTable:
         self._path = path
         self._justifications = justifications
         self._index: dict[str, int] | None = None
+        self._gaps: dict[str, bool] = {}
 
     @classmethod
     def of_rows(cls, entity: str, rows: list[Fact]) -> FactTable:
@@ -269,6 +279,14 @@ class FactTable:
         if col is None and self._rows is not None:
             col = self._columns[name] = [f.values.get(name) for f in self._rows]
         return col
+
+    def has_gaps(self, name: str) -> bool:
+        """Whether some fact lacks field ``name`` (its column holds None)."""
+        gaps = self._gaps.get(name)
+        if gaps is None:
+            col = self.column(name)
+            gaps = self._gaps[name] = col is None or None in col
+        return gaps
 
     def row(self, i: int) -> Fact:
         if self._rows is not None:

@@ -56,7 +56,7 @@ def _compare(field: str, compare: Callable[[Any, Any], bool], value: Any) -> Sel
         if col is None or not at:
             return []
         values = col if len(at) == len(col) else [col[i] for i in at]
-        if None in values:
+        if table.has_gaps(field) and None in values:
             return [
                 i for i, x in zip(at, values, strict=True) if x is not None and compare(x, value)
             ]
