@@ -14,10 +14,11 @@ from typing import Any, Literal
 from .errors import Position, cell_reference
 from .facts import NONE, SCHEMA, Fact
 from .i18n import Lang, Text
+from .model.enums import Coded
 from .model.plan import Waiver
 from .rulebook.calc import computed
 from .rulebook.compiler import CompiledRule
-from .rulebook.spec import PLACEHOLDER, Source
+from .rulebook.spec import PLACEHOLDER, Source, Table
 from .source import SourceMap
 
 
@@ -154,44 +155,109 @@ def _names(*templates: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m.group(1) for t in templates for m in PLACEHOLDER.finditer(t)))
 
 
+@dataclass(frozen=True)
+class _Writer:
+    """What every finding of one compiled rule shares, worked out once: where each placeholder
+    takes its value from, and the rule's parameters when no table makes them depend on the
+    fact."""
+
+    rule: CompiledRule
+    sources: tuple[tuple[str, str, type[Coded] | None], ...]  # name, where from, enumeration
+    severity: Severity
+    params: dict[str, Any] | None  # None: a table parameter, looked up for each fact
+    shown_params: tuple[tuple[str, Any], ...]
+    applied: tuple[tuple[str, Any], ...]
+
+
+def _params_shown(params: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted((k, v) for k, v in params.items() if isinstance(v, int | float | str)))
+
+
+def _params_applied(params: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
+
+
+_WRITERS: dict[int, _Writer] = {}
+
+
+def _writer(rule: CompiledRule) -> _Writer:
+    writer = _WRITERS.get(id(rule))
+    if writer is not None and writer.rule is rule:
+        return writer
+    spec = rule.spec
+    enums = _ENUM_FIELDS[rule.entity]
+    sources = []
+    for name in _placeholders(rule):  # computed values first, then parameters, then the fact's
+        if name in spec.compute:
+            where = "calc"
+        elif name in ("key", "justification"):
+            where = name
+        elif name in rule.params:
+            where = "param"
+        else:
+            where = "fact"
+        sources.append((name, where, enums.get(name)))
+    fixed = not any(isinstance(v, Table) for v in rule.params.values())
+    params = dict(rule.params) if fixed else None
+    writer = _Writer(
+        rule=rule,
+        sources=tuple(sources),
+        severity=Severity(spec.severity),
+        params=params,
+        shown_params=_params_shown(params) if params is not None else (),
+        applied=_params_applied(params) if params is not None else (),
+    )
+    if len(_WRITERS) > 4096:
+        _WRITERS.clear()
+    _WRITERS[id(rule)] = writer
+    return writer
+
+
 def make_finding(rule: CompiledRule, fact: Fact, plan_id: str, source: SourceMap) -> Finding:
     spec = rule.spec
+    writer = _writer(rule)
     values = fact.values
-    params = {name: rule.param_for(name, values) for name in rule.params}
-    calc = computed(spec.compute, values, params)
-    enums = _ENUM_FIELDS[fact.entity]
+    params = writer.params
+    if params is None:
+        params = {name: rule.param_for(name, values) for name in rule.params}
+    calc = computed(spec.compute, values, params) if spec.compute else {}
     zh: dict[str, Any] = {}
     en: dict[str, Any] = {}
-    for name in _placeholders(rule):  # computed values first, then parameters, then the fact's
-        if name in calc:
-            value = calc[name]
-        elif name == "key":
-            value = fact.key
-        elif name == "justification":
-            value = fact.justification
-        elif name in params:
-            value = params[name]
-        else:
-            value = values.get(name)
-        if name in enums and name in values:  # enumeration values as words
+    for name, where, enum in writer.sources:
+        if enum is not None and name in values:  # enumeration values as words
             if values[name] == NONE:
                 zh[name], en[name] = "未填写", "not stated"
             else:
-                member = enums[name](values[name])
+                member = enum(values[name])
                 zh[name], en[name] = member.label(Lang.ZH), member.label(Lang.EN)
-        elif isinstance(value, Text):  # bilingual computed values (nonzero phrases)
+            continue
+        if where == "fact":
+            value = values.get(name)
+        elif where == "calc":
+            value = calc[name]
+        elif where == "param":
+            value = params[name]
+        elif where == "key":
+            value = fact.key
+        else:
+            value = fact.justification
+        if isinstance(value, Text):  # bilingual computed values (nonzero phrases)
             zh[name], en[name] = value.zh, value.en
         elif isinstance(value, bool):  # yes/no in words
             zh[name], en[name] = ("是" if value else "否"), ("yes" if value else "no")
         else:
             zh[name] = en[name] = value
-    severity = Severity(spec.severity)
+    severity = writer.severity
     if spec.in_principle and fact.justification and severity is Severity.ERROR:
         severity = Severity.WARNING  # 原则上: a stated justification lowers the finding
     location = Location.at(source.file, source.position(fact.path))
-    shown = tuple((f, fact.values[f]) for f in rule.fields if f in fact.values and f != "name")
-    shown += tuple(sorted((k, v) for k, v in params.items() if isinstance(v, int | float | str)))
-    applied = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in params.items()))
+    shown = tuple((f, values[f]) for f in rule.fields if f in values and f != "name")
+    if writer.params is None:
+        shown += _params_shown(params)
+        applied = _params_applied(params)
+    else:
+        shown += writer.shown_params
+        applied = writer.applied
     return Finding(
         rule_id=spec.id,
         severity=severity,
@@ -200,13 +266,8 @@ def make_finding(rule: CompiledRule, fact: Fact, plan_id: str, source: SourceMap
         entity_key=fact.key,
         entity_name=fact.label,
         location=location,
-        # Texts built here from validated templates: constructed without validating again.
-        message=Text.model_construct(
-            zh=render(spec.message.zh, zh), en=render(spec.message.en, en)
-        ),
-        remediation=Text.model_construct(
-            zh=render(spec.remediation.zh, zh), en=render(spec.remediation.en, en)
-        ),
+        message=Text(zh=render(spec.message.zh, zh), en=render(spec.message.en, en)),
+        remediation=Text(zh=render(spec.remediation.zh, zh), en=render(spec.remediation.en, en)),
         values=shown,
         citation=spec.source,
         justification=fact.justification if spec.in_principle else None,
