@@ -111,7 +111,8 @@ class Finding:
         return self.waiver is None and self.baseline != "known"
 
     def sort_key(self) -> tuple[Any, ...]:
-        return (self.location, self.rule_id, self.entity_key)
+        """Place in the file, then rule and entity (plain values: compared in C)."""
+        return (*self.location._key(), self.rule_id, self.entity_key)
 
 
 def render(template: str, context: Mapping[str, Any]) -> str:

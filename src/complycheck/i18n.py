@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from functools import lru_cache
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -44,6 +45,14 @@ class Text(BaseModel):
 
     def get(self, lang: Lang) -> str:
         return pick(self.zh, self.en, lang)
+
+    def __reduce__(self) -> tuple[Any, tuple[str, str]]:
+        """Pickled as its two texts (findings travel from worker processes in thousands)."""
+        return _text, (self.zh, self.en)
+
+
+def _text(zh: str, en: str) -> Text:
+    return Text(zh=zh, en=en)
 
 
 _TRADITIONAL_LOCALES = ("zh_tw", "zh_hk", "zh_mo", "zh_hant", "zh-tw", "zh-hk", "zh-mo", "zh-hant")
