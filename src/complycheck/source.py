@@ -361,6 +361,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates)
 _decode = _DECODER.raw_decode
+_skip_value = json.JSONDecoder().raw_decode  # decodes without checking keys
 
 
 def _skip_space(text: str, pos: int) -> int:
@@ -424,6 +425,11 @@ def _parse_located(text: str) -> tuple[Any, Spans]:
         items = None
         if key in _ITEMISED and text[pos] == "[":
             value, pos, items = _decode_items(text, pos)
+        elif text[pos] == "[":
+            value, end = _skip_value(text, pos)  # no key checks: see _flat_objects
+            if not _flat_objects(text, pos, end, value):
+                value, end = _decode(text, pos)
+            pos = end
         else:
             value, pos = _decode(text, pos)
         spans[key] = Span(start, pos, items)
@@ -443,7 +449,22 @@ def _parse_located(text: str) -> tuple[Any, Spans]:
     return data, spans
 
 
-_skip_value = json.JSONDecoder().raw_decode  # skips a value known to be valid: no key checks
+def _flat_objects(text: str, start: int, end: int, value: Any) -> bool:
+    """Whether the array written at ``start:end`` is of flat objects with no duplicate key.
+
+    With as many ``{`` as items, all objects, and one ``[``, each item is one object holding
+    no object or array, and no string holds a brace. Each key is written with a colon after
+    it, and a duplicate key, which parsing drops, leaves one fewer key than colons: as many
+    keys as colons means none was dropped (a colon inside a string only makes the count
+    differ, and the array is then decoded again, checking each key). All counted in C.
+    """
+    return (
+        isinstance(value, list)
+        and text.count("{", start, end) == len(value)
+        and text.count("[", start, end) == 1
+        and set(map(type, value)) <= {dict}
+        and sum(map(len, value)) == text.count(":", start, end)
+    )
 
 
 def _decode_items(text: str, pos: int) -> tuple[list[Any], int, list[int]]:
@@ -485,7 +506,7 @@ class _ItemStarts:
         self._count = len(items)
         self._pos = _skip_space(text, start + 1)
         self.starts: list[int] = span.items or []
-        if span.items is not None or not all(isinstance(i, dict) for i in items):
+        if span.items is not None or set(map(type, items)) != {dict}:
             return
         if text.count("{", start, end) == len(items):  # flat objects: one brace each
             self.starts = _braces(text, start, end)
