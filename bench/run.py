@@ -94,7 +94,7 @@ def naive(folder: Path, sample: int) -> tuple[float, int]:
             for r in rulebook.rules
             if r.spec.id in selection.rules()
         ]
-        plan_facts = build_facts(loaded.plan)
+        plan_facts = list(build_facts(loaded.plan))  # every fact made before the clock starts
         start = time.perf_counter()
         engine.evaluate([r for r in rules if not r.unconfigured], plan_facts)
         seconds += time.perf_counter() - start
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
         default=None,
         help="runs of the check, best kept (default: 5 for county, else 1)",
     )
-    parser.add_argument("--naive-sample", type=int, default=2)
+    parser.add_argument("--naive-sample", type=int, default=10)
     args = parser.parse_args(argv)
 
     folder, manifest = data_for(args.scale, args.data)
