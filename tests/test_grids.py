@@ -166,3 +166,38 @@ def test_grid_facts_are_the_same_either_way(path: Path) -> None:
 def test_grid_facts_are_the_same_either_way_on_random_plans(data: dict[str, Any]) -> None:
     plan = Plan.model_validate(data)
     assert list(build_facts(plan)) == list(build_facts(_with_model_grids(plan)))
+
+
+def test_a_grid_table_is_a_sequence_of_grid_models() -> None:
+    value = [{"code": f"G{i}", "households": i, "population": 2 * i} for i in range(4)]
+    table = read_grids(value, Grid.model_validate)
+    assert table is not None
+    models = GRIDS.validate_python(value)
+    assert len(table) == 4
+    assert table[-1] == models[-1]
+    assert table[1:3] == models[1:3]
+    assert list(table) == models
+    assert table == models and table == read_grids(value, Grid.model_validate)
+    assert table != models[:3]
+    assert repr(table) == "GridTable(4 grids)"
+
+
+def test_fact_tables_made_from_columns_leave_out_what_a_fact_lacks() -> None:
+    from complycheck.facts import FactSet, FactTable
+
+    table = FactTable(
+        "grid",
+        ["G1", "G2"],
+        columns={"households": [350, 200], "name": ["甲", None]},
+        path=lambda i: ("grids", i),
+        justifications=[None, "山区"],
+    )
+    assert table.row(1).values == {"households": 200}
+    assert table.find("G2").justification == "山区"
+    assert table.find("G1").path == ("grids", 0)
+    assert table.has_gaps("name") and not table.has_gaps("households")
+    assert table.has_gaps("population")  # no fact has it: every fact lacks it
+    facts = FactSet([table])
+    assert FactSet.of(facts) is facts
+    assert [f.key for f in facts] == ["G1", "G2"] and len(facts) == 2
+    assert FactSet.of(list(facts)).find("grid", "G1") == table.row(0)

@@ -204,7 +204,7 @@ def check_plan(
     by_id = {r.id: r for r in applied}
     failures = dict(result.errors)
     findings: list[Finding] = []
-    for hit in sorted(result.hits):
+    for hit in sorted(result.hits, key=lambda h: (h.rule_id, h.key)):  # compared in C
         hit_rule = by_id[hit.rule_id]
         fact = facts.find(hit_rule.entity, hit.key)
         try:

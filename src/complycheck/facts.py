@@ -7,6 +7,10 @@ each rule against it, so a rule cannot name a field or an enumeration value that
 A field marked optional is left out of a fact when the plan does not give it (a ratio with
 nothing to divide by, a date not stated); a comparison on a missing field is false.
 A fact never has a field called ``id`` or ``sid`` (durable-rules reserves both).
+
+The facts of a plan are held as a :class:`FactSet`, one :class:`FactTable` per entity. Grids
+(thousands a plan) and units are computed a column at a time; a fact of theirs is made as a
+record only when durable-rules or a finding needs it.
 """
 
 from __future__ import annotations
