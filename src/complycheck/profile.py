@@ -16,6 +16,7 @@ from .errors import Position
 from .findings import Finding
 from .i18n import fold
 from .model.enums import Change
+from .model.grids import GridColumns
 from .model.plan import Plan, Quotas
 from .source import SourceMap
 
@@ -133,19 +134,24 @@ def build_profile(
         or _total(u.quotas_after) > _total(u.quotas_before)
         or u.planned_hires > 0
     )
+    grids = GridColumns.of(plan.grids)  # the columns: no grid is made a model for this
     return PlanProfile(
         place=Place(j.name, j.level.value, j.province, j.city),
         quotas_before=QuotaCounts.of(u.quotas_before for u in plan.units),
         quotas_after=QuotaCounts.of(u.quotas_after for u in plan.units),
         units=len(plan.units),
-        grids=len(plan.grids),
-        households=sum(g.households for g in plan.grids),
-        population=sum(g.population for g in plan.grids),
+        grids=len(grids.code),
+        households=sum(grids.households),
+        population=sum(grids.population),
         requests=requests,
         units_with_findings=tuple(
             (u.id, _total(u.quotas_after)) for u in plan.units if ("unit", u.id) in flagged
         ),
         grids_with_findings=tuple(
-            (g.code, g.households, g.population) for g in plan.grids if ("grid", g.code) in flagged
+            (code, households, population)
+            for code, households, population in zip(
+                grids.code, grids.households, grids.population, strict=True
+            )
+            if ("grid", code) in flagged
         ),
     )
