@@ -387,6 +387,29 @@ def test_concurrent_check_commands_record_every_run(tmp_path: Path) -> None:
         assert all(len(history.findings(r.id)) == 2 for r in runs)
 
 
+def _open_history(path: Path) -> str:
+    try:
+        with History(path):
+            return "ok"
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+def test_processes_creating_the_database_at_once_all_open_it(tmp_path: Path) -> None:
+    """The schema is created by whichever process comes first; a process that reads the
+    database's version before that commit and its tables after it must not take the file for
+    another program's database (it did, about once in 60 openings like these)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    failures: list[str] = []
+    with context.Pool(8) as pool:
+        for round_ in range(25):
+            path = tmp_path / f"history-{round_}.db"
+            failures += [r for r in pool.map(_open_history, [path] * 8) if r != "ok"]
+    assert failures == []
+
+
 def test_linkage_findings_are_marked(rulebook: Rulebook) -> None:
     report = check_paths(
         [CASES / "R19" / "violating-open-problems" / "plan.yaml"],

@@ -121,14 +121,19 @@ class History:
 
     def _check_identity(self) -> None:
         """Refuse a database from a newer complycheck, or one that is not ours at all."""
-        version = self._version()
+        # One statement, so one snapshot: read apart, another process's migration could be
+        # committed between the two reads (version 0 read before, its tables counted after).
+        version, objects = self._db.execute(
+            "SELECT (SELECT user_version FROM pragma_user_version),"
+            " (SELECT count(*) FROM sqlite_master)"
+        ).fetchone()
         if version > SCHEMA_VERSION:
             raise HistoryError(
                 self.path,
                 f"the history database has schema version {version}; this complycheck "
                 f"reads versions up to {SCHEMA_VERSION} (upgrade complycheck)",
             )
-        if version == 0 and self._db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+        if version == 0 and objects:
             raise HistoryError(
                 self.path, "this SQLite database is not a complycheck history database"
             )
