@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 from pathlib import Path
@@ -200,7 +199,7 @@ def check(
 ) -> None:
     """Check plans: YAML or JSON files, .xlsx ledgers and folders of CSV ledger sheets, or
     every plan under the given folders."""
-    from .check import Options, check_paths
+    from .check import Options, check_paths, tune_collector
     from .policy import apply_policy, load_policy, run_date, source_date_epoch
     from .reporters.outputs import OutputError, RunOutput, parse_outputs, write_outputs
     from .source import max_file_size
@@ -226,10 +225,7 @@ def check(
         policy = load_policy(settings, run_date(), update_baseline=update_baseline)
     except InputError as exc:
         fatal("the waivers or the baseline cannot be used", exc.problems)
-    # A run allocates many short-lived objects; the rulebook and modules live throughout.
-    # Freezing those and collecting less often spares the collector from re-scanning them.
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 20)
+    tune_collector()
     unknown = [p for p in packs if p not in rulebook.packs.packs]
     if unknown:
         known = ", ".join(sorted(rulebook.packs.packs))
@@ -251,6 +247,7 @@ def check(
             options,
             jobs=workers,
             rule_dirs=settings.rules.value,
+            freeze_reports=True,
         )
     except RulebookError as exc:  # found while checking (a worker's rulebook, say): still fatal
         _broken_rulebook(exc)

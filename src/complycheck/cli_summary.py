@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import io
 import os
 import sys
@@ -261,15 +260,14 @@ def summary_command(
 ) -> None:
     """Check many plans and summarise the findings: by rule, severity and jurisdiction, the
     worst plans and units, and the quotas and grids involved."""
-    from .check import check_paths
+    from .check import check_paths, tune_collector
     from .summary import summarise
 
     if compare_with is not None and db is None:
         raise click.UsageError("--compare needs --db (the history database to compare with)")
     language = Lang(lang) if lang else default_lang()
     rulebook = _rulebook(rule_dirs)
-    gc.freeze()  # as for check: the rulebook and modules live throughout the run
-    gc.set_threshold(50_000, 20, 20)
+    tune_collector()
     options = run_options(rulebook, packs, as_of, locate=db is not None)
     try:
         from .reporters.rich_report import make_console
@@ -283,6 +281,7 @@ def summary_command(
                 jobs=jobs or os.cpu_count() or 1,
                 rule_dirs=rule_dirs,
                 progress=advance,
+                freeze_reports=True,
             )
     except RulebookError as exc:
         _broken_rulebook(exc)
