@@ -11,6 +11,7 @@ written once under bench/data/<scale>/ and reused). The figures:
 - floor_s: reading and parsing the same files (json.loads), in one process, and nothing else.
 - naive_s: the same rules through durable-rules, one event posted per fact, measured on
   --naive-sample plans and scaled by facts (an estimate, as the output says).
+- floor_s and naive_s are each measured just before and just after the check, and averaged.
 - findings must equal expected_findings, the number of violations the generator planted.
 """
 
@@ -119,12 +120,21 @@ def main(argv: list[str] | None = None) -> None:
 
     folder, manifest = data_for(args.scale, args.data)
     repeat = args.repeat or (5 if args.scale == "county" else 1)
+    sample = min(args.naive_sample, SCALES[args.scale])
+    # The floor and the naive estimate are measured before and after the check, and averaged:
+    # this machine's speed drifts by minutes, and a ratio of figures taken minutes apart
+    # would carry the drift.
+    floors = [floor(folder)]
+    naives = [naive(folder, sample)]
     runs = [run_check(folder, args.engine, args.jobs) for _ in range(repeat)]
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    floors.append(floor(folder))
+    naives.append(naive(folder, sample))
     wall = min(w for w, _ in runs)
     findings = runs[0][1]
-    peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    floor_s = floor(folder)
-    naive_sample_s, sample_facts = naive(folder, min(args.naive_sample, SCALES[args.scale]))
+    floor_s = sum(floors) / 2
+    naive_sample_s = sum(s for s, _ in naives) / 2
+    sample_facts = naives[0][1]
     facts = int(manifest["facts"])  # type: ignore[call-overload]
     naive_s = naive_sample_s * facts / sample_facts
     print(
@@ -140,7 +150,7 @@ def main(argv: list[str] | None = None) -> None:
                 "peak_rss_mb": round(peak_rss_mb, 1),
                 "floor_s": round(floor_s, 3),
                 "naive_s": round(naive_s, 1),
-                "naive_estimated_from_plans": min(args.naive_sample, SCALES[args.scale]),
+                "naive_estimated_from_plans": sample,
                 "wall_over_floor": round(wall / floor_s, 2),
                 "naive_over_wall": round(naive_s / wall, 1),
                 "us_per_fact": round(wall / facts * 1e6, 2),
