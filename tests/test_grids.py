@@ -69,9 +69,13 @@ TEXTS = st.sampled_from(
         "a\tb",
     ]
 )
-NUMBERS = st.sampled_from([0, 1, 300, -1, 1_000_000_000, 1_000_000_001, True, 2.0, "3", None])
-OPTIONAL = st.one_of(st.none(), TEXTS, st.integers(0, 3))
-GRID_TYPES = st.sampled_from(["comprehensive", "party_building", "党建网格", "nonsense", None, 1])
+NUMBERS = st.sampled_from(
+    [0, 1, 300, -1, 1_000_000_000, 1_000_000_001, True, 2.0, "3", None, [1], {"n": 1}]
+)
+OPTIONAL = st.one_of(st.none(), TEXTS, st.integers(0, 3), st.just(["G1"]), st.just({}))
+GRID_TYPES = st.sampled_from(
+    ["comprehensive", "party_building", "党建网格", "nonsense", None, 1, ["comprehensive"], {}]
+)
 
 
 def mostly(good: st.SearchStrategy[Any], odd: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -97,7 +101,7 @@ def raw_grid(draw: st.DrawFn) -> Any:
         if draw(st.booleans()):
             grid[field] = draw(mostly(st.none() | GOOD_TEXTS, OPTIONAL))
     if draw(st.booleans()):
-        grid["dense_area"] = draw(mostly(st.booleans(), st.sampled_from([None, 0, "true"])))
+        grid["dense_area"] = draw(mostly(st.booleans(), st.sampled_from([None, 0, "true", []])))
     if draw(st.booleans()):
         grid["type"] = draw(mostly(st.sampled_from(sorted(columns.TYPE_CODES)), GRID_TYPES))
     if draw(st.integers(0, 40)) == 0:

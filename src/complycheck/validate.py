@@ -5,6 +5,7 @@ Every problem is reported with file:line:col, the field path and what was expect
 
 from __future__ import annotations
 
+import collections.abc
 import re
 import types
 import typing
@@ -266,7 +267,7 @@ def _unwrap(annotation: Any) -> list[Any]:
         return _unwrap(typing.get_args(annotation)[0])
     if origin in (typing.Union, types.UnionType):
         return [c for arg in typing.get_args(annotation) for c in _unwrap(arg)]
-    if origin is list:
+    if origin in (list, collections.abc.Sequence):
         return [("list", _unwrap(typing.get_args(annotation)[0]))]
     if origin is dict:
         return [("dict", _unwrap(typing.get_args(annotation)[1]))]

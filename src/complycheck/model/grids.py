@@ -134,6 +134,7 @@ def read_grids(value: Any, model: Callable[[Any], Grid]) -> GridTable | None:
         _counts(households)
         and _counts(population)
         and set(map(type, columns.dense_area)) == {bool}
+        and set(map(type, columns.type)) == {str}  # (a list or mapping cannot go in a set)
         and set(columns.type) <= TYPE_CODES
         and _texts(code, IDENT_MAX, ident=True, optional=False)
         and _texts(columns.township, IDENT_MAX, ident=True, optional=True)
