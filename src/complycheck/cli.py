@@ -14,6 +14,7 @@ from .cli_config import (
     OrderedCommand,
     check_rule_selection,
     config_options,
+    exit_with_problems,
     fatal,
     output_requests,
     settings_from,
@@ -130,13 +131,7 @@ def _rulebook(rule_dirs: tuple[Path, ...]) -> Rulebook:
 
 
 def _broken_rulebook(exc: RulebookError) -> NoReturn:
-    from .reporters.rich_report import make_console
-
-    err = make_console(sys.stderr)
-    err.print("complycheck: the rulebook cannot be used:", style="sev.error")
-    for problem in exc.problems:
-        err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
-    sys.exit(ExitCode.ERROR)
+    fatal("the rulebook cannot be used", exc.problems)
 
 
 @click.group(epilog=EXIT_CODES_HELP, context_settings={"help_option_names": ["-h", "--help"]})
@@ -478,13 +473,7 @@ def init_command(path: Path, force: bool, with_schema: bool) -> None:
 
 
 def _input_errors(exc: InputError) -> NoReturn:
-    from .reporters.rich_report import make_console
-
-    err = make_console(sys.stderr)
-    err.print("Input errors:", style="sev.error")
-    for problem in exc.problems:
-        err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
-    sys.exit(ExitCode.ERROR)
+    exit_with_problems("Input errors:", exc.problems)
 
 
 def _print_or_write(text: str, output: Path | None, *, force: bool) -> bool:

@@ -5,6 +5,7 @@ file (shared by ``check`` and ``config``), their reading into settings, ``--form
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -19,12 +20,17 @@ if TYPE_CHECKING:
     from .rulebook.load import Rulebook
 
 
-def fatal(title: str, problems: list[Problem]) -> NoReturn:
-    """Print located problems that stop the run before it starts, and exit 2."""
+def fatal(title: str, problems: Sequence[Problem]) -> NoReturn:
+    """Print located problems that stop the run, under ``complycheck: title:``, and exit 2."""
+    exit_with_problems(f"complycheck: {title}:", problems)
+
+
+def exit_with_problems(header: str, problems: Sequence[Problem]) -> NoReturn:
+    """Print ``header`` and each located problem to stderr, and exit 2."""
     from .reporters.rich_report import make_console
 
     err = make_console(sys.stderr)
-    err.print(f"complycheck: {title}:", style="sev.error")
+    err.print(header, style="sev.error")
     for problem in problems:
         err.print(str(problem), markup=False, highlight=False, soft_wrap=True)
     sys.exit(ExitCode.ERROR)

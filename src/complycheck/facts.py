@@ -361,13 +361,6 @@ class FactSet(Sequence[Fact]):
         return self.tables[entity].find(key)
 
 
-def _quotas(prefix: str, quotas: Quotas | None) -> dict[str, int]:
-    q = quotas or Quotas()
-    out = {f"{prefix}_{t}": getattr(q, t) for t in QUOTA_TYPES}
-    out[f"{prefix}_total"] = q.total
-    return out
-
-
 def _ratio(after: int, before: int) -> float | None:
     return round(after / before, 6) if before else None
 
@@ -544,13 +537,14 @@ def _units(plan: Plan) -> FactTable:
         "unit",
         [u.id for u in units],
         columns=cols,
-        path=_unit_path,
+        path=_item_path("units"),
         justifications=[u.justification for u in units],
     )
 
 
-def _unit_path(i: int) -> PathKey:
-    return ("units", i)
+def _item_path(top: str) -> Callable[[int], PathKey]:
+    """Where the ``i``-th entity of the top-level list ``top`` is: ``(top, i)``."""
+    return lambda i: (top, i)
 
 
 _NO_QUOTAS = Quotas()
@@ -558,12 +552,7 @@ _code = str.__str__  # an enumeration member's code, without the enum machinery
 
 
 def _quota_columns(prefix: str, quotas: list[Quotas]) -> dict[str, list[int]]:
-    return {
-        f"{prefix}_administrative": [q.administrative for q in quotas],
-        f"{prefix}_public_institution": [q.public_institution for q in quotas],
-        f"{prefix}_support": [q.support for q in quotas],
-        f"{prefix}_total": [q.total for q in quotas],
-    }
+    return {f"{prefix}_{t}": [getattr(q, t) for q in quotas] for t in (*QUOTA_TYPES, "total")}
 
 
 def _staffing(actual: list[Quotas | None], cols: dict[str, list[Any]]) -> dict[str, list[Any]]:
@@ -757,12 +746,8 @@ def _grids(plan: Plan) -> FactTable:
         "has_justification": [j is not None for j in g.justification],
     }
     return FactTable(
-        "grid", g.code, columns=columns, path=_grid_path, justifications=g.justification
+        "grid", g.code, columns=columns, path=_item_path("grids"), justifications=g.justification
     )
-
-
-def _grid_path(i: int) -> PathKey:
-    return ("grids", i)
 
 
 def _teams(plan: Plan) -> Iterator[Fact]:

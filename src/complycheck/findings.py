@@ -153,7 +153,7 @@ def _placeholders(rule: CompiledRule) -> tuple[str, ...]:
 
 @lru_cache(maxsize=1024)
 def _names(*templates: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(m.group(1) for t in templates for m in PLACEHOLDER.finditer(t)))
+    return tuple(dict.fromkeys(name for t in templates for name in _pieces(t)[1::2]))
 
 
 @dataclass(frozen=True)

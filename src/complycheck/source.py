@@ -361,7 +361,7 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 _DECODER = json.JSONDecoder(object_pairs_hook=_no_duplicates)
 _decode = _DECODER.raw_decode
-_skip_value = json.JSONDecoder().raw_decode  # decodes without checking keys
+_decode_unchecked = json.JSONDecoder().raw_decode  # keys are not checked for duplicates
 
 
 def _skip_space(text: str, pos: int) -> int:
@@ -383,6 +383,7 @@ class Span:
     start: int
     end: int
     items: list[int] | None = None
+    flat: bool = False  # an array of flat objects: each item holds exactly one ``{``, its own
 
 
 Spans = dict[str, Span]
@@ -422,17 +423,18 @@ def _parse_located(text: str) -> tuple[Any, Spans]:
             raise ValueError("expected a colon")
         pos = skip(text, pos + 1)
         start = pos
-        items = None
+        items, flat = None, False
         if key in _ITEMISED and text[pos] == "[":
             value, pos, items = _decode_items(text, pos)
         elif text[pos] == "[":
-            value, end = _skip_value(text, pos)  # no key checks: see _flat_objects
-            if not _flat_objects(text, pos, end, value):
+            value, end = _decode_unchecked(text, pos)  # no key checks: see _flat_objects
+            flat = _flat_objects(text, pos, end, value)
+            if not flat:
                 value, end = _decode(text, pos)
             pos = end
         else:
             value, pos = _decode(text, pos)
-        spans[key] = Span(start, pos, items)
+        spans[key] = Span(start, pos, items, flat)
         if key in data:
             raise DuplicateKey("duplicate key")
         data[key] = value
@@ -494,22 +496,18 @@ def _decode_items(text: str, pos: int) -> tuple[list[Any], int, list[int]]:
 class _ItemStarts:
     """Where the items of the array at ``span`` begin.
 
-    When the items are objects and the array holds exactly as many ``{`` as items, each item
-    holds exactly one, its own (nothing nested, no brace inside a string): the items start at
-    the braces, all found at once, in C. Otherwise each item is skipped by the C decoder in
-    turn, as far as the items are asked for.
+    Noted while parsing for the entity arrays. For an array of flat objects (see
+    :func:`_flat_objects`), the items start at the braces, all found at once, in C. Otherwise
+    each item is skipped by the C decoder in turn, as far as the items are asked for.
     """
 
     def __init__(self, text: str, span: Span, items: list[Any]) -> None:
-        start, end = span.start, span.end
         self._text = text
         self._count = len(items)
-        self._pos = _skip_space(text, start + 1)
+        self._pos = _skip_space(text, span.start + 1)
         self.starts: list[int] = span.items or []
-        if span.items is not None or set(map(type, items)) != {dict}:
-            return
-        if text.count("{", start, end) == len(items):  # flat objects: one brace each
-            self.starts = _braces(text, start, end)
+        if span.flat:
+            self.starts = _braces(text, span.start, span.end)
 
     def upto(self, index: int) -> None:
         """Find the starts of the items up to ``index`` (as far as there are items)."""
@@ -517,7 +515,7 @@ class _ItemStarts:
         last = min(index, self._count - 1)
         while len(starts) <= last:
             starts.append(pos)
-            pos = _skip_space(text, _skip_value(text, pos)[1])
+            pos = _skip_space(text, _decode_unchecked(text, pos)[1])
             pos = _skip_space(text, pos + 1)  # past the comma
         self._pos = pos
 
