@@ -141,6 +141,21 @@ class Summary:
         """Files that could not be checked (each may have several input errors)."""
         return len({p.file for p in self.report.input_errors})
 
+    def overview(self) -> list[tuple[str, int]]:
+        """The overview's counts, each under its label key (severities under their code)."""
+        report = self.report
+        return [
+            ("plans_checked", len(report.plans)),
+            ("plans_with_findings", self.plans_with_findings),
+            *((s.value, self.tally.get(s)) for s in Severity),
+            ("total", self.tally.total),
+            ("comparisons", sum(len(p.comparisons) for p in report.plans)),
+            ("linkage_count", len(self.linkage)),
+            ("unreadable_files", self.unreadable_files),
+            ("input_errors", len(report.input_errors)),
+            ("rule_failures", sum(len(p.failures) for p in report.plans)),
+        ]
+
     def place_of(self, plan: PlanReport) -> str:
         return place_name(plan)
 

@@ -44,18 +44,7 @@ def _tally_columns(lang: Lang) -> list[str]:
 
 
 def _overview(summary: Summary, lang: Lang) -> Table:
-    report = summary.report
-    rows: list[tuple[str, object]] = [
-        (label("plans_checked", lang), len(report.plans)),
-        (label("plans_with_findings", lang), summary.plans_with_findings),
-        *((label(s.value, lang), summary.tally.get(s)) for s in _SEVERITIES),
-        (label("total", lang), summary.tally.total),
-        (label("comparisons", lang), sum(len(p.comparisons) for p in report.plans)),
-        (label("linkage_count", lang), len(summary.linkage)),
-        (label("unreadable_files", lang), summary.unreadable_files),
-        (label("input_errors", lang), len(report.input_errors)),
-        (label("rule_failures", lang), sum(len(p.failures) for p in report.plans)),
-    ]
+    rows = [(label(key, lang), n) for key, n in summary.overview()]
     table = _table(label("overview", lang), ["", " "], [])
     for name, value in rows:
         table.add_row(_t(name), _t(value, "bold"))

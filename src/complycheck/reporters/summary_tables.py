@@ -96,17 +96,7 @@ def summary_markdown(summary: Summary, lang: Lang) -> str:
     report = summary.report
     c = summary.coverage
     out = [f"# {md(label('title', lang))}", ""]
-    overview = [
-        (label("plans_checked", lang), len(report.plans)),
-        (label("plans_with_findings", lang), summary.plans_with_findings),
-        *((label(s.value, lang), summary.tally.get(s)) for s in _SEVERITIES),
-        (label("total", lang), summary.tally.total),
-        (label("comparisons", lang), sum(len(p.comparisons) for p in report.plans)),
-        (label("linkage_count", lang), len(summary.linkage)),
-        (label("unreadable_files", lang), summary.unreadable_files),
-        (label("input_errors", lang), len(report.input_errors)),
-        (label("rule_failures", lang), sum(len(p.failures) for p in report.plans)),
-    ]
+    overview = [(label(key, lang), n) for key, n in summary.overview()]
     out += _section(label("overview", lang), _md_table(["", " "], overview))
     out += _section(
         label("by_rule", lang),
