@@ -143,8 +143,19 @@ def _too_deep(text: str) -> Position | None:
     """
     if len(text) <= SCAN_DEPTH_ABOVE or _nesting_bound(text) <= SCAN_DEPTH_ABOVE:
         return None
+    try:
+        return _deeper_than_max(text, _Loader)
+    except yaml.MarkedYAMLError as exc:
+        # libyaml 0.2.6 (in PyYAML 6.0.4's wheels) scans ahead and stops at its own limit of
+        # 1,000 levels before its events reach ours: the Python parser finds where ours is.
+        if not (exc.problem and "nesting depth" in exc.problem):
+            raise
+        return _deeper_than_max(text, yaml.SafeLoader)
+
+
+def _deeper_than_max(text: str, loader: Any) -> Position | None:
     depth = 0
-    for event in yaml.parse(text, Loader=_Loader):
+    for event in yaml.parse(text, Loader=loader):
         if isinstance(event, _OPENING):
             depth += 1
             if depth > MAX_DEPTH:
