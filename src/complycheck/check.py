@@ -118,9 +118,15 @@ def select_packs(loaded: LoadedPlan, rulebook: Rulebook, options: Options) -> Se
 
 
 def _skip(
-    rule: LoadedRule, plan: Plan, selection: Selection, rulebook: Rulebook, as_of: dt.date
+    rule: LoadedRule,
+    place: str,
+    places: set[str],
+    selection: Selection,
+    rulebook: Rulebook,
+    as_of: dt.date,
 ) -> SkippedRule | None:
-    """Why ``rule`` does not apply to ``plan``, or None when it does."""
+    """Why ``rule`` does not apply to a plan of ``places`` (shown as ``place``) with the
+    packs of ``selection`` on ``as_of``, or None when it does."""
     spec = rule.spec
     holders = rulebook.packs.containing(spec.id)
     if holders and spec.id not in selection.rules() and selection.explicit:
@@ -145,19 +151,18 @@ def _skip(
         return SkippedRule(
             spec.id,
             Text(
-                zh=f"所属政策包 {names} 未适用于本方案（{_place(plan)}）",
-                en=f"its policy packs {names_en} do not apply to this plan ({_place(plan)})",
+                zh=f"所属政策包 {names} 未适用于本方案（{place}）",
+                en=f"its policy packs {names_en} do not apply to this plan ({place})",
             ),
         )
     regions = spec.scope.regions
-    if regions and not selection.explicit and not (_places(plan) & {fold(r) for r in regions}):
+    if regions and not selection.explicit and not (places & {fold(r) for r in regions}):
         policy = "、".join(regions)
         return SkippedRule(
             spec.id,
             Text(
-                zh=f"该规则为{policy}的政策，本方案所属辖区为{_place(plan)}",
-                en=f"the rule is the policy of {policy}; "
-                f"this plan's jurisdiction is {_place(plan)}",
+                zh=f"该规则为{policy}的政策，本方案所属辖区为{place}",
+                en=f"the rule is the policy of {policy}; this plan's jurisdiction is {place}",
             ),
         )
     effective = spec.effective
@@ -175,16 +180,43 @@ def _skip(
     return None
 
 
-def check_plan(
-    loaded: LoadedPlan, rulebook: Rulebook, engine: Engine, options: Options = Options()
-) -> PlanReport:
-    plan = loaded.plan
-    selection = select_packs(loaded, rulebook, options)
-    as_of = options.as_of or plan.plan.date
+def _rules_for(
+    plan: Plan, selection: Selection, rulebook: Rulebook, as_of: dt.date
+) -> tuple[tuple[CompiledRule, ...], tuple[SkippedRule, ...]]:
+    """The rules that apply to ``plan``, compiled, and why each other rule does not. They
+    depend only on the packs, the date and which of the rules' regions the plan is in, which
+    a batch's plans mostly share: worked out once for each, and kept with the rulebook."""
+    place, places = _place(plan), _places(plan)
+    key = (selection.ids, selection.explicit, as_of, frozenset(places & rulebook.regions))
+    cache = rulebook.plans_cache
+    rules = cache.get(key)
+    if rules is None:
+        rules = cache[key] = _decide(places, selection, rulebook, as_of)
+        if len(cache) > 1024:  # a batch of many jurisdictions: keep memory bounded
+            cache.clear()
+    applied, skipped = rules
+    return applied, tuple(
+        SkippedRule(
+            s.rule_id,
+            Text(zh=s.reason.zh.replace(_PLACE, place), en=s.reason.en.replace(_PLACE, place)),
+        )
+        if _PLACE in s.reason.en
+        else s
+        for s in skipped
+    )
+
+
+# Stands for the plan's jurisdiction in the reasons decided once for many plans.
+_PLACE = "\x00place\x00"
+
+
+def _decide(
+    places: set[str], selection: Selection, rulebook: Rulebook, as_of: dt.date
+) -> tuple[tuple[CompiledRule, ...], tuple[SkippedRule, ...]]:
     applied: list[CompiledRule] = []
     skipped: list[SkippedRule] = []
     for rule in rulebook.rules:
-        reason = _skip(rule, plan, selection, rulebook, as_of)
+        reason = _skip(rule, _PLACE, places, selection, rulebook, as_of)
         if reason is None:
             compiled = rulebook.compiled(rule, selection.params(rule.spec.id), as_of)
             if compiled.unconfigured:
@@ -200,6 +232,16 @@ def check_plan(
             applied.append(compiled)
         else:
             skipped.append(reason)
+    return tuple(applied), tuple(skipped)
+
+
+def check_plan(
+    loaded: LoadedPlan, rulebook: Rulebook, engine: Engine, options: Options = Options()
+) -> PlanReport:
+    plan = loaded.plan
+    selection = select_packs(loaded, rulebook, options)
+    as_of = options.as_of or plan.plan.date
+    applied, skipped = _rules_for(plan, selection, rulebook, as_of)
     facts = build_facts(plan)
     result = engine.evaluate(applied, facts)
     by_id = {r.id: r for r in applied}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem, RulebookError
+from ..i18n import fold
 from ..source import Document, LazySourceMap, SourceMap, load_yaml_fast
 from .cache import ParsedFiles
 from .compiler import CompiledRule, compile_rule, resolve
@@ -45,6 +47,13 @@ class Rulebook:
     rules: tuple[LoadedRule, ...]
     packs: PackBook = field(default_factory=lambda: PackBook(()))
     _compiled: dict[tuple[Any, ...], CompiledRule] = field(default_factory=dict, repr=False)
+    # The rules applied to and skipped for a plan, by what decides them (see check.py).
+    plans_cache: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @cached_property
+    def regions(self) -> frozenset[str]:
+        """Every region a rule is scoped to, folded (see :func:`~complycheck.i18n.fold`)."""
+        return frozenset(fold(r) for rule in self.rules for r in rule.spec.scope.regions)
 
     def get(self, rule_id: str) -> LoadedRule | None:
         return next((r for r in self.rules if r.spec.id == rule_id), None)
