@@ -269,3 +269,21 @@ def test_a_pack_parameter_of_the_wrong_type_is_a_rulebook_error_naming_the_pack(
     assert (
         message == "x.yaml:5:3: rule R16 cannot take these parameters: 'ten' is not a whole number"
     )
+
+
+def test_rules_decided_once_for_many_plans_are_those_of_each_plan(tmp_path: Path) -> None:
+    """The applied and skipped rules are kept with the rulebook for plans that share packs,
+    date and rule regions: each plan still gets its own, naming its own jurisdiction."""
+    shared = load_rulebook()
+    places = [("太原市", "2024-03-01"), ("晋中市", "2024-03-01"), ("太原市", "2020-01-01")]
+    for city, date in [*places, *places]:
+        folder = tmp_path / f"{city}-{date}"
+        folder.mkdir(exist_ok=True)
+        path = plan_file(folder, SMALL_PI, city=city, date=date)
+        got = run(path, shared)
+        want = run(path, load_rulebook())  # a rulebook of its own: nothing kept
+        assert (got.applied, got.skipped, got.packs) == (want.applied, want.skipped, want.packs)
+        assert all("\x00" not in s.reason.en + s.reason.zh for s in got.skipped)
+        placed = [s.reason.en for s in got.skipped if "this plan" in s.reason.en]
+        assert placed and all(f"山西省 / {city} / 小店区" in r for r in placed)
+    assert len(shared.plans_cache) == 3
