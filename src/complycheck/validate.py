@@ -440,6 +440,8 @@ def _division_cycles(plan: Plan, at: Callable[[PathKey, str], Problem]) -> Itera
     """A unit's divisions that are, through their predecessors, their own predecessors.
     (Units cannot form a cycle: a predecessor is abolished, and an abolished unit has none.)"""
     for i, unit in enumerate(plan.units):
+        if not any(d.predecessors for d in unit.divisions):
+            continue  # most units: no division continues another
         order = {d.id: j for j, d in enumerate(unit.divisions)}
         preds = {
             d.id: {p for p in d.predecessors if p in order and p != d.id} for d in unit.divisions

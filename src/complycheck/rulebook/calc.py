@@ -33,70 +33,107 @@ _BINARY: dict[str, Callable[[Any, Any], Any]] = {
 }
 
 
-def evaluate(
-    arg: Any, fields: Mapping[str, Any], params: Mapping[str, Any], values: Mapping[str, Any]
-) -> Any:
-    """The value of one operand or calculation."""
+# One operand or calculation, compiled: its value from (fields, params, computed values).
+Evaluator = Callable[[Mapping[str, Any], Mapping[str, Any], Mapping[str, Any]], Any]
+
+
+def compile_calc(arg: Any) -> Evaluator:
+    """``arg`` as a function of the fact's fields, the parameters and the values computed so
+    far: the tree is walked once, not for every finding."""
     if isinstance(arg, FieldRef):
-        return fields.get(arg.field)
+        name = arg.field
+        return lambda fields, params, values: fields.get(name)
     if isinstance(arg, ParamRef):
-        return params[arg.param]
+        name = arg.param
+        return lambda fields, params, values: params[name]
     if isinstance(arg, ValueRef):
-        return values[arg.value]
+        name = arg.value
+        return lambda fields, params, values: values[name]
     if not isinstance(arg, Calc):
-        return arg
+        return lambda fields, params, values: arg
     op = arg.operator
     raw = getattr(arg, op)
     if op in _BINARY:
-        operands = [evaluate(a, fields, params, values) for a in raw]
+        return _binary(_BINARY[op], [compile_calc(a) for a in raw])
+    if op == "nonzero":
+        return _phrases(raw)
+    if op == "difference":
+        whole, remove = (compile_calc(a) for a in raw)
+
+        def difference(fields: Mapping[str, Any], params: Mapping[str, Any], values: Any) -> Any:
+            gone = {fold(str(x)) for x in remove(fields, params, values) or []}
+            return [x for x in whole(fields, params, values) or [] if fold(str(x)) not in gone]
+
+        return difference
+    inner = compile_calc(raw)
+    then = _UNARY[op]
+
+    def unary(fields: Mapping[str, Any], params: Mapping[str, Any], values: Any) -> Any:
+        value = inner(fields, params, values)
+        return None if value is None else then(value)
+
+    return unary
+
+
+_UNARY: dict[str, Callable[[Any], Any]] = {
+    "ceil": lambda x: math.ceil(_number(x)),
+    "floor": lambda x: math.floor(_number(x)),
+    "round": lambda x: round(_number(x), 2),
+    "percent": lambda x: f"{_number(x) * 100:.1f}%",
+    "count": len,
+    "join": lambda x: "、".join(str(item) for item in x),
+}
+
+
+def _binary(combine: Callable[[Any, Any], Any], parts: list[Evaluator]) -> Evaluator:
+    def binary(fields: Mapping[str, Any], params: Mapping[str, Any], values: Any) -> Any:
+        operands = [part(fields, params, values) for part in parts]
         if any(x is None for x in operands):
             return None  # a value the plan does not give: shown as "—"
         numbers = [_number(x) for x in operands]
         result = numbers[0]
         for n in numbers[1:]:
-            result = _BINARY[op](result, n)
+            result = combine(result, n)
         return result
-    if op == "nonzero":
-        return _phrases(raw, fields, params, values)
-    if op == "difference":
-        whole, remove = (evaluate(a, fields, params, values) or [] for a in raw)
-        gone = {fold(str(x)) for x in remove}
-        return [x for x in whole if fold(str(x)) not in gone]
-    value = evaluate(raw, fields, params, values)
-    if value is None:
-        return None
-    if op == "ceil":
-        return math.ceil(_number(value))
-    if op == "floor":
-        return math.floor(_number(value))
-    if op == "round":
-        return round(_number(value), 2)
-    if op == "percent":
-        return f"{_number(value) * 100:.1f}%"
-    if op == "count":
-        return len(value)
-    return "、".join(str(x) for x in value)  # join
+
+    return binary
 
 
-def _phrases(
-    raw: Phrases, fields: Mapping[str, Any], params: Mapping[str, Any], values: Mapping[str, Any]
-) -> Text:
-    said: list[tuple[str, str]] = []
-    for item in raw.items:
-        n = evaluate(item.of, fields, params, values)
-        if n:
-            shown = f"{n:g}" if isinstance(n, float) else str(n)
-            said.append((item.zh.replace("{n}", shown), item.en.replace("{n}", shown)))
-    if not said:
-        return raw.otherwise
-    return Text(zh="、".join(z for z, _ in said), en=", ".join(e for _, e in said))
+def _phrases(raw: Phrases) -> Evaluator:
+    items = [(compile_calc(item.of), item.zh, item.en) for item in raw.items]
+
+    def phrases(fields: Mapping[str, Any], params: Mapping[str, Any], values: Any) -> Text:
+        said: list[tuple[str, str]] = []
+        for number, zh, en in items:
+            n = number(fields, params, values)
+            if n:
+                shown = f"{n:g}" if isinstance(n, float) else str(n)
+                said.append((zh.replace("{n}", shown), en.replace("{n}", shown)))
+        if not said:
+            return raw.otherwise
+        return Text(zh="、".join(z for z, _ in said), en=", ".join(e for _, e in said))
+
+    return phrases
+
+
+# Each rule's computed values, compiled, by the id of its ``compute`` mapping (kept alongside,
+# so that an id reused by a later mapping is not mistaken for it).
+_COMPILED: dict[int, tuple[Mapping[str, Any], tuple[tuple[str, Evaluator], ...]]] = {}
 
 
 def computed(
     calcs: Mapping[str, Any], fields: Mapping[str, Any], params: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Every computed value of a rule, in the order the rule defines them."""
+    known = _COMPILED.get(id(calcs))
+    if known is None or known[0] is not calcs:
+        if len(_COMPILED) > 4096:
+            _COMPILED.clear()
+        known = _COMPILED[id(calcs)] = (
+            calcs,
+            tuple((n, compile_calc(e)) for n, e in calcs.items()),
+        )
     values: dict[str, Any] = {}
-    for name, expr in calcs.items():
-        values[name] = evaluate(expr, fields, params, values)
+    for name, evaluator in known[1]:
+        values[name] = evaluator(fields, params, values)
     return values
