@@ -75,3 +75,11 @@ def test_later_values_use_earlier_ones_and_a_rule_compiles_once() -> None:
 def test_a_value_that_is_not_a_number_is_an_error() -> None:
     with pytest.raises(TypeError, match="is not a number"):
         value_of({"add": [{"field": "names"}, 1]})
+
+
+def test_a_message_fills_its_placeholders_and_keeps_every_other_brace() -> None:
+    from complycheck.findings import render
+
+    template = "「{name}」超出{excess}名 {not_given}；{Name} {{x}} {a-b} {} }{"
+    shown = {"name": "档案中心", "excess": "3", "not_given": "—", "x": "7"}
+    assert render(template, shown) == "「档案中心」超出3名 —；{Name} {7} {a-b} {} }{"

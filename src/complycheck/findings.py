@@ -115,13 +115,21 @@ class Finding:
         return (*self.location._key(), self.rule_id, self.entity_key)
 
 
-def render(template: str, context: Mapping[str, Any]) -> str:
-    """Replace ``{name}`` placeholders from ``context``; nothing else is interpreted."""
+def render(template: str, context: Mapping[str, str]) -> str:
+    """Replace ``{name}`` placeholders with the texts of ``context``, which names every
+    placeholder of ``template``; nothing else in the template is interpreted."""
+    return _format_string(template).format_map(context)
+
+
+@lru_cache(maxsize=4096)
+def _format_string(template: str) -> str:
+    """``template`` as a format string whose only fields are its placeholders (every other
+    brace doubled), so that it is filled in C."""
     parts = _pieces(template)
-    out = [parts[0]]
+    out = [parts[0].replace("{", "{{").replace("}", "}}")]
     for k in range(1, len(parts), 2):
-        out.append(_shown(context.get(parts[k])))
-        out.append(parts[k + 1])
+        out.append("{" + parts[k] + "}")
+        out.append(parts[k + 1].replace("{", "{{").replace("}", "}}"))
     return "".join(out)
 
 
@@ -222,8 +230,8 @@ def make_finding(rule: CompiledRule, fact: Fact, plan_id: str, source: SourceMap
     if params is None:
         params = {name: rule.param_for(name, values) for name in rule.params}
     calc = computed(spec.compute, values, params) if spec.compute else {}
-    zh: dict[str, Any] = {}
-    en: dict[str, Any] = {}
+    zh: dict[str, str] = {}
+    en: dict[str, str] = {}
     for name, where, enum in writer.sources:
         if enum is not None and name in values:  # enumeration values as words
             if values[name] == NONE:
@@ -247,7 +255,7 @@ def make_finding(rule: CompiledRule, fact: Fact, plan_id: str, source: SourceMap
         elif isinstance(value, bool):  # yes/no in words
             zh[name], en[name] = ("是" if value else "否"), ("yes" if value else "no")
         else:
-            zh[name] = en[name] = value
+            zh[name] = en[name] = _shown(value)
     severity = writer.severity
     if spec.in_principle and fact.justification and severity is Severity.ERROR:
         severity = Severity.WARNING  # 原则上: a stated justification lowers the finding
