@@ -147,6 +147,15 @@ def _shown(item: Any) -> str:
     return "—" if item is None else str(item)  # a value the plan does not give
 
 
+@lru_cache(maxsize=1024)
+def _labels(enum: type[Coded], code: str) -> tuple[str, str]:
+    """An enumeration value in words, in Chinese and English."""
+    if code == NONE:
+        return "未填写", "not stated"
+    member = enum(code)
+    return member.label(Lang.ZH), member.label(Lang.EN)
+
+
 _ENUM_FIELDS = {
     entity: {name: ftype.enum for name, ftype in fields.items() if ftype.enum is not None}
     for entity, fields in SCHEMA.items()
@@ -234,11 +243,7 @@ def make_finding(rule: CompiledRule, fact: Fact, plan_id: str, source: SourceMap
     en: dict[str, str] = {}
     for name, where, enum in writer.sources:
         if enum is not None and name in values:  # enumeration values as words
-            if values[name] == NONE:
-                zh[name], en[name] = "未填写", "not stated"
-            else:
-                member = enum(values[name])
-                zh[name], en[name] = member.label(Lang.ZH), member.label(Lang.EN)
+            zh[name], en[name] = _labels(enum, values[name])
             continue
         if where == "fact":
             value = values.get(name)
