@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, overload
 
 from .i18n import fold
@@ -522,17 +523,27 @@ def _units(plan: Plan) -> FactTable:
     ]
     cols |= _staffing([u.actual_staff for u in units], cols)
     cols |= _posts([u.leadership_posts for u in units])
-    divisions = [
-        _divisions(u, [by_id[p] for p in u.predecessors if p in by_id])
+    # Most units have no divisions and no predecessors: their values are those of
+    # _NO_DIVISIONS, and only the others are worked out.
+    divided = [
+        (i, _divisions(u, [by_id[p] for p in u.predecessors if p in by_id]))
+        for i, u in enumerate(units)
         if u.divisions or u.predecessors
-        else _NO_DIVISIONS
-        for u in units
     ]
-    cols |= {name: [d.get(name) for d in divisions] for name in _DIVISION_FIELDS}
-    succession = [_succession(u, successor.get(u.id), led_after) for u in units]
-    for k, name in enumerate(("successor", "orphan_function_count", "orphan_functions")):
-        cols[name] = [row[k] for row in succession]
-    cols["successor_late"] = [row[3] for row in succession]
+    for name in _DIVISION_FIELDS:
+        col = cols[name] = [_NO_DIVISIONS.get(name)] * len(units)
+        for i, values in divided:
+            col[i] = values.get(name)
+    follows = [successor.get(u.id) for u in units]
+    cols["successor"] = [s.name if s is not None else None for s in follows]
+    count = [0] * len(units)
+    orphans: list[list[str]] = [[] for _ in units]
+    late: list[bool | None] = [None] * len(units)
+    for i, unit in enumerate(units):
+        if unit.change is Change.ABOLISHED:
+            orphans[i], late[i] = _succession(unit, follows[i], led_after)
+            count[i] = len(orphans[i])
+    cols |= {"orphan_function_count": count, "orphan_functions": orphans, "successor_late": late}
     return FactTable(
         "unit",
         [u.id for u in units],
@@ -551,8 +562,16 @@ _NO_QUOTAS = Quotas()
 _code = str.__str__  # an enumeration member's code, without the enum machinery
 
 
+_QUOTA_VALUES = attrgetter(*QUOTA_TYPES)
+
+
 def _quota_columns(prefix: str, quotas: list[Quotas]) -> dict[str, list[int]]:
-    return {f"{prefix}_{t}": [getattr(q, t) for q in quotas] for t in (*QUOTA_TYPES, "total")}
+    by_type = [list(col) for col in zip(*map(_QUOTA_VALUES, quotas), strict=True)]
+    if not by_type:
+        by_type = [[] for _ in QUOTA_TYPES]
+    cols = {f"{prefix}_{t}": col for t, col in zip(QUOTA_TYPES, by_type, strict=True)}
+    cols[f"{prefix}_total"] = list(map(sum, zip(*by_type, strict=True)))
+    return cols
 
 
 def _staffing(actual: list[Quotas | None], cols: dict[str, list[Any]]) -> dict[str, list[Any]]:
@@ -563,10 +582,10 @@ def _staffing(actual: list[Quotas | None], cols: dict[str, list[Any]]) -> dict[s
         quota = cols[f"quota_after_{t}"]
         out[f"actual_{t}"] = have
         out[f"excess_{t}"] = [
-            None if h is None else max(0, h - q) for h, q in zip(have, quota, strict=True)
+            None if h is None else (h - q if h > q else 0) for h, q in zip(have, quota, strict=True)
         ]
         out[f"vacant_{t}"] = [
-            None if h is None else max(0, q - h) for h, q in zip(have, quota, strict=True)
+            None if h is None else (q - h if q > h else 0) for h, q in zip(have, quota, strict=True)
         ]
     return out
 
@@ -648,18 +667,15 @@ def _divisions(unit: Unit, preds: list[Unit]) -> dict[str, Any]:
 
 def _succession(
     unit: Unit, successor: Unit | None, led_after: set[str]
-) -> tuple[str | None, int, list[str], bool | None]:
+) -> tuple[list[str], bool | None]:
     """先立后破: what becomes of an abolished unit's functions, and when its successor starts:
-    the successor's name, the functions left without a lead unit (their number, their names),
-    and whether the successor starts after the unit ends (None when either date is missing)."""
-    name = successor.name if successor is not None else None
-    if unit.change is not Change.ABOLISHED:
-        return name, 0, [], None
+    the functions left without a lead unit, and whether the successor starts after the unit
+    ends (None when either date is missing)."""
     orphans = [f.name for f in unit.functions if fold(f.name) not in led_after]
     late = None
     if successor is not None and successor.established and unit.abolished:
         late = successor.established > unit.abolished
-    return name, len(orphans), orphans, late
+    return orphans, late
 
 
 def _functions(plan: Plan) -> Iterator[Fact]:
