@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from complycheck.errors import InputError, Position
 from complycheck.source import (
     JsonSourceMap,
+    _Lines,
+    _offset_position,
     load_file,
     load_text,
     parse_json,
@@ -286,3 +288,27 @@ def test_duplicate_keys_are_refused_at_any_depth(pairs: list[tuple[str, Any]]) -
             parse_json_located(text)
         return
     assert parse_json_located(text)[0] == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.text(alphabet="ab\n\r{} 网", max_size=300),
+    picks=st.lists(st.floats(min_value=0, max_value=1), max_size=40),
+)
+def test_lines_place_offsets_asked_in_any_order_as_a_full_count_does(
+    text: str, picks: list[float]
+) -> None:
+    lines = _Lines(text)
+    for pick in picks:
+        offset = int(pick * max(len(text) - 1, 0))
+        if text[offset - 1 : offset + 1] == "\r\n":
+            continue  # inside a line end: no value starts there
+        assert lines.position(offset) == _offset_position(text, offset), (text, offset)
+
+
+def test_lines_stop_counting_far_once_the_text_is_covered_twice() -> None:
+    text = "x\n" * 1000
+    lines = _Lines(text)
+    for offset in range(len(text) - 1, 0, -97):  # from the end back: each counts from 0
+        assert lines.position(offset) == _offset_position(text, offset)
+    assert lines._starts is not None

@@ -531,10 +531,12 @@ class _ItemStarts:
         self._pos = pos
 
 
+_BRACE = re.compile(r"\{")
+
+
 def _braces(text: str, start: int, end: int) -> list[int]:
-    """Where each ``{`` between ``start`` and ``end`` is: past the pieces between them."""
-    pieces = text[start:end].split("{")[:-1]
-    return list(map((start - 1).__add__, accumulate(map((1).__add__, map(len, pieces)))))
+    """Where each ``{`` between ``start`` and ``end`` is."""
+    return [m.start() for m in _BRACE.finditer(text, start, end)]
 
 
 def _walk_json(text: str, pos: int, path: PathKey, offsets: dict[PathKey, int]) -> int:
@@ -574,6 +576,40 @@ def _line_starts(text: str) -> list[int]:
     return list(accumulate(map((1).__add__, map(len, text.split("\n")))))[:-1]
 
 
+class _Lines:
+    """The line and column of offsets in a text. A plan's findings need a few dozen: each is
+    counted in C from the nearest offset already placed, rather than every line of the text
+    being found first. Should the counting cover the text twice over (offsets asked in an
+    unlucky order), or the text hold a CR, the start of every line is found once instead."""
+
+    __slots__ = ("_budget", "_marks", "_starts", "_text")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._marks: list[tuple[int, int, int]] = [(0, 0, 0)]  # offset, line, its line's start
+        self._starts = _line_starts(text) if "\r" in text else None
+        self._budget = 2 * len(text)
+
+    def position(self, offset: int) -> Position:
+        if self._starts is None and self._budget < 0:
+            self._starts = _line_starts(self._text)
+        if self._starts is not None:
+            line = bisect.bisect_right(self._starts, offset)
+            start = self._starts[line - 1] if line else 0
+            return Position(line + 1, offset - start + 1)
+        text, marks = self._text, self._marks
+        k = bisect.bisect_right(marks, (offset, len(text) + 1, 0)) - 1
+        base, line, start = marks[k]
+        if offset > base:
+            self._budget -= offset - base
+            breaks = text.count("\n", base, offset)
+            if breaks:
+                line += breaks
+                start = text.rfind("\n", base, offset) + 1
+            marks.insert(k + 1, (offset, line, start))
+        return Position(line + 1, offset - start + 1)
+
+
 class JsonSourceMap(SourceMap):
     """Positions in a JSON text, found on first use from the starts of the top-level values
     noted while parsing: the items of a top-level array (the entities of a plan) by one scan
@@ -592,7 +628,7 @@ class JsonSourceMap(SourceMap):
         self._offsets: dict[PathKey, int] = {(k,): span.start for k, span in self._spans.items()}
         self._walked: set[PathKey] = set()
         self._arrays: dict[str, _ItemStarts] = {}
-        self._lines: list[int] | None = None
+        self._lines: _Lines | None = None
         if not spans or not isinstance(data, dict):
             self._walked.add(())
             _walk_json(text, _skip_space(text, 0), (), self._offsets)
@@ -626,11 +662,9 @@ class JsonSourceMap(SourceMap):
                 return None
             probe = probe[:-1]
         offset = self._offsets[probe]
-        if self._lines is None:  # where each line after the first starts
-            self._lines = _line_starts(self._text)
-        line = bisect.bisect_right(self._lines, offset)
-        start = self._lines[line - 1] if line else 0
-        return Position(line + 1, offset - start + 1)
+        if self._lines is None:
+            self._lines = _Lines(self._text)
+        return self._lines.position(offset)
 
 
 # --- YAML: fast parsing for well-formed files, exact positions built only when needed -------
