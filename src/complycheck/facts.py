@@ -308,10 +308,9 @@ class FactTable:
 
     def find(self, key: str) -> Fact:
         """The fact whose key is ``key`` (the first, should two share one)."""
-        if self._index is None:
-            self._index = {}
-            for i, k in enumerate(self.keys):
-                self._index.setdefault(k, i)
+        if self._index is None:  # built from the end, so that the first of a key stays
+            count = len(self.keys)
+            self._index = dict(zip(reversed(self.keys), range(count - 1, -1, -1), strict=True))
         return self.row(self._index[key])
 
 
