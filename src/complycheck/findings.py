@@ -174,17 +174,27 @@ def _names(*templates: str) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
+class _Params:
+    """A rule's parameters as they apply to a fact: their values, those shown with a finding,
+    and all of them as the finding's fingerprint takes them."""
+
+    values: dict[str, Any]
+    shown: tuple[tuple[str, Any], ...]
+    applied: tuple[tuple[str, Any], ...]
+
+
+@dataclass(frozen=True)
 class _Writer:
     """What every finding of one compiled rule shares, worked out once: where each placeholder
-    takes its value from, and the rule's parameters when no table makes them depend on the
-    fact."""
+    takes its value from, the fields shown, and the parameters as they apply, by the values of
+    the fields a table parameter is looked up by (none: the same for every fact)."""
 
     rule: CompiledRule
     sources: tuple[tuple[str, str, type[Coded] | None], ...]  # name, where from, enumeration
     severity: Severity
-    params: dict[str, Any] | None  # None: a table parameter, looked up for each fact
-    shown_params: tuple[tuple[str, Any], ...]
-    applied: tuple[tuple[str, Any], ...]
+    fields: tuple[str, ...]  # the rule's fields shown with a finding (its name aside)
+    tables: tuple[str, ...]  # the fields table parameters are looked up by
+    params: dict[tuple[str, ...], _Params]  # by the values of those fields, as texts
 
 
 def _params_shown(params: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
@@ -215,15 +225,14 @@ def _writer(rule: CompiledRule) -> _Writer:
         else:
             where = "fact"
         sources.append((name, where, enums.get(name)))
-    fixed = not any(isinstance(v, Table) for v in rule.params.values())
-    params = dict(rule.params) if fixed else None
+    tables = dict.fromkeys(v.by for v in rule.params.values() if isinstance(v, Table))
     writer = _Writer(
         rule=rule,
         sources=tuple(sources),
         severity=Severity(spec.severity),
-        params=params,
-        shown_params=_params_shown(params) if params is not None else (),
-        applied=_params_applied(params) if params is not None else (),
+        fields=tuple(f for f in rule.fields if f != "name"),
+        tables=tuple(tables),
+        params={},
     )
     if len(_WRITERS) > 4096:
         _WRITERS.clear()
@@ -231,13 +240,25 @@ def _writer(rule: CompiledRule) -> _Writer:
     return writer
 
 
+def _params_for(writer: _Writer, values: Mapping[str, Any]) -> _Params:
+    """The rule's parameters for a fact of these ``values`` (looked up once per table key)."""
+    key = tuple([str(values.get(field)) for field in writer.tables])
+    found = writer.params.get(key)
+    if found is None:
+        rule = writer.rule
+        params = {name: rule.param_for(name, values) for name in rule.params}
+        found = _Params(params, _params_shown(params), _params_applied(params))
+        if len(writer.params) < 1024:  # a table has few keys; a field of many is not kept
+            writer.params[key] = found
+    return found
+
+
 def make_finding(rule: CompiledRule, fact: Fact, plan_id: str, source: SourceMap) -> Finding:
     spec = rule.spec
     writer = _writer(rule)
     values = fact.values
-    params = writer.params
-    if params is None:
-        params = {name: rule.param_for(name, values) for name in rule.params}
+    applied = _params_for(writer, values)
+    params = applied.values
     calc = computed(spec.compute, values, params) if spec.compute else {}
     zh: dict[str, str] = {}
     en: dict[str, str] = {}
@@ -264,14 +285,7 @@ def make_finding(rule: CompiledRule, fact: Fact, plan_id: str, source: SourceMap
     severity = writer.severity
     if spec.in_principle and fact.justification and severity is Severity.ERROR:
         severity = Severity.WARNING  # 原则上: a stated justification lowers the finding
-    location = Location.at(source.file, source.position(fact.path))
-    shown = tuple((f, values[f]) for f in rule.fields if f in values and f != "name")
-    if writer.params is None:
-        shown += _params_shown(params)
-        applied = _params_applied(params)
-    else:
-        shown += writer.shown_params
-        applied = writer.applied
+    shown = tuple([(f, values[f]) for f in writer.fields if f in values]) + applied.shown
     return Finding(
         rule_id=spec.id,
         severity=severity,
@@ -279,11 +293,11 @@ def make_finding(rule: CompiledRule, fact: Fact, plan_id: str, source: SourceMap
         entity=fact.entity,
         entity_key=fact.key,
         entity_name=fact.label,
-        location=location,
+        location=Location.at(source.file, source.position(fact.path)),
         message=Text(zh=render(spec.message.zh, zh), en=render(spec.message.en, en)),
         remediation=Text(zh=render(spec.remediation.zh, zh), en=render(spec.remediation.en, en)),
         values=shown,
         citation=spec.source,
         justification=fact.justification if spec.in_principle else None,
-        params=applied,
+        params=applied.applied,
     )
