@@ -274,8 +274,8 @@ def test_the_shortcut_for_units_without_divisions_gives_the_computed_values() ->
     )
     # Computed the long way, a unit with no divisions (or only abolished ones) and no
     # predecessors has the values the shortcut gives it.
-    assert _divisions(merged, []) == _NO_DIVISIONS
-    assert _divisions(unit, []) == _NO_DIVISIONS
+    assert _divisions(merged.divisions, []) == _NO_DIVISIONS
+    assert _divisions(unit.divisions, []) == _NO_DIVISIONS
 
 
 def test_auto_uses_durable_for_typical_plans_and_python_for_large_ones(rulebook: Rulebook) -> None:

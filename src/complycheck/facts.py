@@ -15,10 +15,10 @@ record only when durable-rules or a finding needs it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from operator import attrgetter
 from typing import Any, overload
 
 from .i18n import fold
@@ -42,7 +42,8 @@ from .model.enums import (
     UnitKind,
 )
 from .model.grids import GridColumns
-from .model.plan import LeadershipPosts, Plan, Quotas, Township, Unit
+from .model.plan import Division, Plan, Township
+from .model.units import Posts, Quota, UnitColumns
 from .source import PathKey
 
 
@@ -485,70 +486,75 @@ def _plan(plan: Plan, units: FactTable) -> Fact:
 
 def _units(plan: Plan) -> FactTable:
     """The units' facts, computed a column at a time."""
-    units = plan.units
-    by_id = {u.id: u for u in units}
-    successor = {p: u for u in units for p in u.predecessors}
+    u = UnitColumns.of(plan.units)
+    count = len(u.id)
+    at = {ident: i for i, ident in enumerate(u.id)}
+    successor = {p: i for i, preds in enumerate(u.predecessors) for p in preds}
     open_problems = Counter(p.unit for p in plan.problems if p.status is ProblemStatus.OPEN)
     led_after = {
         fold(f.name)
-        for u in units
-        if u.change is not Change.ABOLISHED
-        for f in u.functions
+        for change, functions in zip(u.change, u.functions, strict=True)
+        if change != "abolished"
+        for f in functions
         if f.role is FunctionRole.LEAD
     }
-    change = [u.change for u in units]
-    hires = [u.planned_hires for u in units]
     cols: dict[str, list[Any]] = {
-        "name": [u.name for u in units],
-        "kind": [_code(u.kind) for u in units],
-        "change": list(map(_code, change)),
-        "pi_category": [_code(u.pi_category) if u.pi_category else NONE for u in units],
-        "sector": [_code(u.sector) for u in units],
-        "locally_specific": [u.locally_specific for u in units],
-        "predecessor_count": [len(u.predecessors) for u in units],
-        **_quota_columns("quota_before", [u.quotas_before or _NO_QUOTAS for u in units]),
-        **_quota_columns("quota_after", [u.quotas_after or _NO_QUOTAS for u in units]),
-        "planned_hires": hires,
-        "open_problems": [open_problems[u.id] for u in units],
-        "has_justification": [u.justification is not None for u in units],
-        "established": [u.established.isoformat() if u.established else None for u in units],
-        "abolished": [u.abolished.isoformat() if u.abolished else None for u in units],
+        "name": u.name,
+        "kind": u.kind,
+        "change": u.change,
+        "pi_category": [p or NONE for p in u.pi_category],
+        "sector": u.sector,
+        "locally_specific": u.locally_specific,
+        "predecessor_count": list(map(len, u.predecessors)),
+        **_quota_columns("quota_before", u.quotas_before),
+        **_quota_columns("quota_after", u.quotas_after),
+        "planned_hires": u.planned_hires,
+        "open_problems": [open_problems[ident] for ident in u.id],
+        "has_justification": [j is not None for j in u.justification],
+        "established": [d.isoformat() if d else None for d in u.established],
+        "abolished": [d.isoformat() if d else None for d in u.abolished],
     }
     cols["requests_staffing"] = [
-        c is Change.NEW or c is Change.MERGED or a > b or h > 0
+        c == "new" or c == "merged" or a > b or h > 0
         for c, a, b, h in zip(
-            change, cols["quota_after_total"], cols["quota_before_total"], hires, strict=True
+            u.change,
+            cols["quota_after_total"],
+            cols["quota_before_total"],
+            u.planned_hires,
+            strict=True,
         )
     ]
-    cols |= _staffing([u.actual_staff for u in units], cols)
-    cols |= _posts([u.leadership_posts for u in units])
+    cols |= _staffing(u.actual_staff, cols)
+    cols |= _posts(u.leadership_posts)
     # Most units have no divisions and no predecessors: their values are those of
     # _NO_DIVISIONS, and only the others are worked out.
     divided = [
-        (i, _divisions(u, [by_id[p] for p in u.predecessors if p in by_id]))
-        for i, u in enumerate(units)
-        if u.divisions or u.predecessors
+        (i, _divisions(u.divisions[i], [u.divisions[at[p]] for p in preds if p in at]))
+        for i, preds in enumerate(u.predecessors)
+        if u.divisions[i] or preds
     ]
     for name in _DIVISION_FIELDS:
-        col = cols[name] = [_NO_DIVISIONS.get(name)] * len(units)
+        col = cols[name] = [_NO_DIVISIONS.get(name)] * count
         for i, values in divided:
             col[i] = values.get(name)
-    follows = [successor.get(u.id) for u in units]
-    cols["successor"] = [s.name if s is not None else None for s in follows]
-    count = [0] * len(units)
-    orphans: list[list[str]] = [[] for _ in units]
-    late: list[bool | None] = [None] * len(units)
-    for i, unit in enumerate(units):
-        if unit.change is Change.ABOLISHED:
-            orphans[i], late[i] = _succession(unit, follows[i], led_after)
-            count[i] = len(orphans[i])
-    cols |= {"orphan_function_count": count, "orphan_functions": orphans, "successor_late": late}
+    follows = [successor.get(ident) for ident in u.id]
+    cols["successor"] = [u.name[s] if s is not None else None for s in follows]
+    orphan_count = [0] * count
+    orphans: list[list[str]] = [[] for _ in range(count)]
+    late: list[bool | None] = [None] * count
+    for i, change in enumerate(u.change):
+        if change == "abolished":
+            s = follows[i]
+            orphans[i] = [f.name for f in u.functions[i] if fold(f.name) not in led_after]
+            orphan_count[i] = len(orphans[i])
+            late[i] = _late(u.established[s] if s is not None else None, u.abolished[i])
+    cols |= {
+        "orphan_function_count": orphan_count,
+        "orphan_functions": orphans,
+        "successor_late": late,
+    }
     return FactTable(
-        "unit",
-        [u.id for u in units],
-        columns=cols,
-        path=_item_path("units"),
-        justifications=[u.justification for u in units],
+        "unit", u.id, columns=cols, path=_item_path("units"), justifications=u.justification
     )
 
 
@@ -557,15 +563,11 @@ def _item_path(top: str) -> Callable[[int], PathKey]:
     return lambda i: (top, i)
 
 
-_NO_QUOTAS = Quotas()
-_code = str.__str__  # an enumeration member's code, without the enum machinery
 
 
-_QUOTA_VALUES = attrgetter(*QUOTA_TYPES)
-
-
-def _quota_columns(prefix: str, quotas: list[Quotas]) -> dict[str, list[int]]:
-    by_type = [list(col) for col in zip(*map(_QUOTA_VALUES, quotas), strict=True)]
+def _quota_columns(prefix: str, quotas: list[Quota | None]) -> dict[str, list[int]]:
+    """One column per quota type (0 where a unit gives no quotas), and their total."""
+    by_type = [list(col) for col in zip(*(q or (0, 0, 0) for q in quotas), strict=True)]
     if not by_type:
         by_type = [[] for _ in QUOTA_TYPES]
     cols = {f"{prefix}_{t}": col for t, col in zip(QUOTA_TYPES, by_type, strict=True)}
@@ -573,11 +575,14 @@ def _quota_columns(prefix: str, quotas: list[Quotas]) -> dict[str, list[int]]:
     return cols
 
 
-def _staffing(actual: list[Quotas | None], cols: dict[str, list[Any]]) -> dict[str, list[Any]]:
+def _staffing(actual: list[Quota | None], cols: dict[str, list[Any]]) -> dict[str, list[Any]]:
     """Actual staff against the approved quotas after the plan (where the plan states it)."""
     out: dict[str, list[Any]] = {}
-    for t in (*QUOTA_TYPES, "total"):
-        have = [getattr(a, t) if a is not None else None for a in actual]
+    for k, t in enumerate((*QUOTA_TYPES, "total")):
+        if k < len(QUOTA_TYPES):
+            have = [a[k] if a is not None else None for a in actual]
+        else:
+            have = [sum(a) if a is not None else None for a in actual]
         quota = cols[f"quota_after_{t}"]
         out[f"actual_{t}"] = have
         out[f"excess_{t}"] = [
@@ -589,20 +594,17 @@ def _staffing(actual: list[Quotas | None], cols: dict[str, list[Any]]) -> dict[s
     return out
 
 
-def _posts(posts: list[LeadershipPosts | None]) -> dict[str, list[Any]]:
+def _posts(posts: list[Posts | None]) -> dict[str, list[Any]]:
     """Leadership posts: approved, filled, and approved before the plan where stated."""
-    approved = [p.approved if p else None for p in posts]
-    filled = [p.actual if p else None for p in posts]
-    before = [p.approved_before if p else None for p in posts]
+    before = [p[0] if p else None for p in posts]
+    approved = [p[1] if p else None for p in posts]
+    filled = [p[2] if p else None for p in posts]
     return {
         "posts_approved": approved,
         "posts_actual": filled,
         "posts_approved_before": before,
-        "posts_excess": [None if p is None else max(0, p.actual - p.approved) for p in posts],
-        "posts_increase": [
-            None if p is None or p.approved_before is None else p.approved - p.approved_before
-            for p in posts
-        ],
+        "posts_excess": [None if p is None else max(0, p[2] - p[1]) for p in posts],
+        "posts_increase": [None if p is None or p[0] is None else p[1] - p[0] for p in posts],
     }
 
 
@@ -627,18 +629,17 @@ _DIVISION_FIELDS = (
 )
 
 
-def _divisions(unit: Unit, preds: list[Unit]) -> dict[str, Any]:
-    """Internal divisions after the plan, against those of the unit's predecessors. (Most
-    units have neither: they take :data:`_NO_DIVISIONS`, the same values computed once.)"""
-    kept = [d for d in unit.divisions if d.change is not Change.ABOLISHED]
+def _divisions(divisions: list[Division], preds: list[list[Division]]) -> dict[str, Any]:
+    """Internal divisions after the plan, against those of the unit's predecessors (``preds``:
+    the divisions of each). Most units have neither: they take :data:`_NO_DIVISIONS`, the
+    same values computed once."""
+    kept = [d for d in divisions if d.change is not Change.ABOLISHED]
     general = [d for d in kept if d.type is DivisionType.GENERAL]
     business = [d for d in kept if d.type is DivisionType.BUSINESS]
-    pred_divs = [d for p in preds for d in p.divisions]
+    pred_divs = [d for p in preds for d in p]
     pred_general = [d for d in pred_divs if d.type is DivisionType.GENERAL]
     pred_business = [d for d in pred_divs if d.type is DivisionType.BUSINESS]
-    per_pred_general = [
-        sum(1 for d in p.divisions if d.type is DivisionType.GENERAL) for p in preds
-    ]
+    per_pred_general = [sum(1 for d in p if d.type is DivisionType.GENERAL) for p in preds]
     general_quota = sum(d.quotas_after or 0 for d in general)
     business_quota = sum(d.quotas_after or 0 for d in business)
     pred_general_quota = sum(d.quotas_before or 0 for d in pred_general)
@@ -664,26 +665,22 @@ def _divisions(unit: Unit, preds: list[Unit]) -> dict[str, Any]:
     )
 
 
-def _succession(
-    unit: Unit, successor: Unit | None, led_after: set[str]
-) -> tuple[list[str], bool | None]:
-    """先立后破: what becomes of an abolished unit's functions, and when its successor starts:
-    the functions left without a lead unit, and whether the successor starts after the unit
-    ends (None when either date is missing)."""
-    orphans = [f.name for f in unit.functions if fold(f.name) not in led_after]
-    late = None
-    if successor is not None and successor.established and unit.abolished:
-        late = successor.established > unit.abolished
-    return orphans, late
+def _late(established: dt.date | None, abolished: dt.date | None) -> bool | None:
+    """先立后破: whether a unit's successor starts after the unit ends (None when either date
+    is missing)."""
+    if established and abolished:
+        return established > abolished
+    return None
 
 
 def _functions(plan: Plan) -> Iterator[Fact]:
     """One fact per matter (事项), across the units that carry it after the plan."""
     matters: dict[str, dict[str, Any]] = {}
-    for i, unit in enumerate(plan.units):
-        if unit.change is Change.ABOLISHED:
+    u = UnitColumns.of(plan.units)
+    for i, (name, change, functions) in enumerate(zip(u.name, u.change, u.functions, strict=True)):
+        if change == "abolished":
             continue
-        for j, function in enumerate(unit.functions):
+        for j, function in enumerate(functions):
             entry = matters.setdefault(
                 fold(function.name),
                 {
@@ -695,10 +692,10 @@ def _functions(plan: Plan) -> Iterator[Fact]:
                 },
             )
             if function.role is FunctionRole.LEAD:
-                entry["leads"].append(unit.name)
+                entry["leads"].append(name)
                 entry["justification"] = entry["justification"] or function.justification
             else:
-                entry["assisting"].append(unit.name)
+                entry["assisting"].append(name)
     for key, entry in matters.items():
         values = {
             "name": entry["name"],

@@ -19,7 +19,8 @@ from pydantic import BaseModel, ValidationError
 from .errors import InputError, Problem
 from .model.enums import Change, Coded
 from .model.grids import GridColumns
-from .model.plan import Plan, Unit
+from .model.plan import Division, Plan
+from .model.units import UnitColumns
 from .source import (
     Document,
     JsonSourceMap,
@@ -359,10 +360,12 @@ def check_references(plan: Plan, source: SourceMap) -> Iterator[Problem]:
             else:
                 seen.setdefault(ident, path)
 
-    units: dict[str, Unit] = {}
-    for unit in plan.units:
-        units.setdefault(unit.id, unit)
-    yield from unique(((u.id, ("units", i, "id")) for i, u in enumerate(plan.units)), "unit id")
+    u = UnitColumns.of(plan.units)
+    units: dict[str, int] = {}  # the first unit of each id
+    for i, ident in enumerate(u.id):
+        units.setdefault(ident, i)
+    if len(units) != len(u.id):
+        yield from unique(((ident, ("units", i, "id")) for i, ident in enumerate(u.id)), "unit id")
     yield from unique(
         ((t.id, ("townships", i, "id")) for i, t in enumerate(plan.townships)), "township id"
     )
@@ -386,15 +389,15 @@ def check_references(plan: Plan, source: SourceMap) -> Iterator[Problem]:
     yield from unique(
         (
             (d.id, ("units", i, "divisions", j, "id"))
-            for i, u in enumerate(plan.units)
-            for j, d in enumerate(u.divisions)
+            for i, divisions in enumerate(u.divisions)
+            for j, d in enumerate(divisions)
         ),
         "division id",
     )
-    division_unit = {d.id: u.id for u in plan.units for d in u.divisions}
+    division_unit = {d.id: u.id[i] for i, ds in enumerate(u.divisions) for d in ds}
     claimed: dict[str, str] = {}
-    for i, unit in enumerate(plan.units):
-        for j, division in enumerate(unit.divisions):
+    for i, (unit_id, predecessors) in enumerate(zip(u.id, u.predecessors, strict=True)):
+        for j, division in enumerate(u.divisions[i]):
             for k, pred in enumerate(division.predecessors):
                 path: PathKey = ("units", i, "divisions", j, "predecessors", k)
                 owner = division_unit.get(pred)
@@ -402,30 +405,30 @@ def check_references(plan: Plan, source: SourceMap) -> Iterator[Problem]:
                     yield at(path, "a division cannot be its own predecessor")
                 elif owner is None:
                     yield at(path, f"predecessor division {pred!r} is not in this plan")
-                elif owner not in unit.predecessors and owner != unit.id:
+                elif owner not in predecessors and owner != unit_id:
                     yield at(
                         path,
                         f"division {pred!r} belongs to unit {owner!r}, which is neither this "
                         "unit nor one of its predecessors",
                     )
-        for j, pred in enumerate(unit.predecessors):
+        for j, pred in enumerate(predecessors):
             path = ("units", i, "predecessors", j)
             other = units.get(pred)
             if other is None:
                 yield at(path, f"predecessor {pred!r} is not a unit of this plan")
-            elif pred == unit.id:
+            elif pred == unit_id:
                 yield at(path, "a unit cannot be its own predecessor")
-            elif other.change is not Change.ABOLISHED:
+            elif u.change[other] != Change.ABOLISHED:
                 yield at(
                     path,
                     f"predecessor {pred!r} must be abolished by the plan "
-                    f"(its change is '{other.change.value}')",
+                    f"(its change is '{u.change[other]}')",
                 )
             elif pred in claimed:
                 yield at(path, f"unit {pred!r} is already the predecessor of {claimed[pred]!r}")
             else:
-                claimed[pred] = unit.id
-    yield from _division_cycles(plan, at)
+                claimed[pred] = unit_id
+    yield from _division_cycles(u.divisions, at)
     townships = {t.id for t in plan.townships}
     if not set(grids.township) <= {None, *townships}:
         for i, township in enumerate(grids.township):
@@ -436,16 +439,17 @@ def check_references(plan: Plan, source: SourceMap) -> Iterator[Problem]:
             yield at(("problems", i, "unit"), f"unit {problem.unit!r} is not in this plan")
 
 
-def _division_cycles(plan: Plan, at: Callable[[PathKey, str], Problem]) -> Iterator[Problem]:
-    """A unit's divisions that are, through their predecessors, their own predecessors.
-    (Units cannot form a cycle: a predecessor is abolished, and an abolished unit has none.)"""
-    for i, unit in enumerate(plan.units):
-        if not any(d.predecessors for d in unit.divisions):
+def _division_cycles(
+    units: list[list[Division]], at: Callable[[PathKey, str], Problem]
+) -> Iterator[Problem]:
+    """A unit's divisions (``units``: the divisions of each unit) that are, through their
+    predecessors, their own predecessors. (Units cannot form a cycle: a predecessor is
+    abolished, and an abolished unit has none.)"""
+    for i, divisions in enumerate(units):
+        if not any(d.predecessors for d in divisions):
             continue  # most units: no division continues another
-        order = {d.id: j for j, d in enumerate(unit.divisions)}
-        preds = {
-            d.id: {p for p in d.predecessors if p in order and p != d.id} for d in unit.divisions
-        }
+        order = {d.id: j for j, d in enumerate(divisions)}
+        preds = {d.id: {p for p in d.predecessors if p in order and p != d.id} for d in divisions}
         # Take away divisions whose predecessors are all taken away: those left are on a
         # cycle or descend from one, and each has a predecessor left.
         left = dict(preds)
@@ -474,7 +478,7 @@ def _division_cycles(plan: Plan, at: Callable[[PathKey, str], Problem]) -> Itera
         first = min(cycle[:-1], key=order.__getitem__)
         j = order[first]
         nxt = cycle[cycle.index(first) + 1]
-        k = unit.divisions[j].predecessors.index(nxt)
+        k = divisions[j].predecessors.index(nxt)
         path: PathKey = ("units", i, "divisions", j, "predecessors", k)
         start = cycle.index(first)
         shown = " → ".join([*cycle[start:-1], *cycle[:start], first])

@@ -136,10 +136,10 @@ def read_grids(value: Any, model: Callable[[Any], Grid]) -> GridTable | None:
         and set(map(type, columns.dense_area)) == {bool}
         and set(map(type, columns.type)) == {str}  # (a list or mapping cannot go in a set)
         and set(columns.type) <= TYPE_CODES
-        and _texts(code, IDENT_MAX, ident=True, optional=False)
-        and _texts(columns.township, IDENT_MAX, ident=True, optional=True)
-        and _texts(columns.name, NAME_MAX, ident=False, optional=True)
-        and _texts(columns.justification, REASON_MAX, ident=False, optional=True)
+        and texts_accepted(code, IDENT_MAX, ident=True, optional=False)
+        and texts_accepted(columns.township, IDENT_MAX, ident=True, optional=True)
+        and texts_accepted(columns.name, NAME_MAX, ident=False, optional=True)
+        and texts_accepted(columns.justification, REASON_MAX, ident=False, optional=True)
     ):
         return None
     return GridTable(value, columns, model)
@@ -150,7 +150,9 @@ def _counts(column: list[Any]) -> bool:
     return set(map(type, column)) == {int} and min(column) >= 0 and max(column) <= MAX_COUNT
 
 
-def _texts(column: list[Any], longest: int, *, ident: bool, optional: bool) -> bool:
+def texts_accepted(
+    column: list[Any], longest: int, *, ident: bool = False, optional: bool = False
+) -> bool:
     """Texts the model's patterns certainly accept: an identifier with no space at either end
     and no line break, or a name with something besides spaces in it. Python counts more
     characters as spaces than the model's patterns do, so "no space" here means no space

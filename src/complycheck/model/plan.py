@@ -23,6 +23,7 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StrictStr,
+    TypeAdapter,
     ValidatorFunctionWrapHandler,
     WithJsonSchema,
     WrapValidator,
@@ -63,12 +64,12 @@ def _share(value: Any) -> Any:
     return value
 
 
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _date(value: Any) -> Any:
     """Read ``"2024-03-01"`` as a date; any other text is left for pydantic to reject."""
-    if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
+    if isinstance(value, str) and ISO_DATE.fullmatch(value.strip()):
         try:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
@@ -215,6 +216,18 @@ class Unit(Model):
         return self
 
 
+def _units(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """Units read column by column when the reader is sure of them, else one by one."""
+    from .units import read_units  # it needs the model above
+
+    table = read_units(value, Unit.model_validate, _FUNCTIONS, _DIVISIONS)
+    return handler(value) if table is None else table
+
+
+_FUNCTIONS = TypeAdapter(list[FunctionAssignment])
+_DIVISIONS = TypeAdapter(list[Division])
+
+
 class TownshipInstitution(Model):
     """An institution a township sets up (the 办/站/中心 of the standard set)."""
 
@@ -325,7 +338,7 @@ class Plan(Model):
     """A whole submitted plan."""
 
     plan: PlanMeta
-    units: list[Unit] = Field(default_factory=list)
+    units: Annotated[Sequence[Unit], WrapValidator(_units)] = Field(default_factory=list)
     townships: list[Township] = Field(default_factory=list)
     grids: Annotated[Sequence[Grid], WrapValidator(_grids)] = Field(default_factory=list)
     enforcement_teams: list[EnforcementTeam] = Field(default_factory=list)

@@ -1,0 +1,344 @@
+"""A plan's units, read column by column.
+
+A county plan has hundreds of units, and validating each as a pydantic model (with its quotas
+and leadership posts, four models more) costs about 5 µs, and as much again to free. Like
+:mod:`~complycheck.model.grids`, :func:`read_units` checks the whole list a column at a time
+and keeps the columns for the facts and the reference checks. It is narrower than the
+:class:`~complycheck.model.plan.Unit` model: it accepts a list only when every value is one the
+model certainly accepts unchanged, and every unit passes the model's own consistency checks.
+A unit's functions and divisions, when it has any, are validated by their models. Anything
+else (an enumeration written as a label, a doubtful text, any invalid list) goes to
+the model, which stays the authority for what a unit may be and for every message about a
+wrong one. A test checks on random lists that what this reader accepts the model accepts,
+with the same values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, overload
+
+from pydantic import TypeAdapter, ValidationError
+
+from .enums import Change, PICategory, Sector, UnitKind
+from .grids import IDENT_MAX, MAX_COUNT, NAME_MAX, REASON_MAX, texts_accepted
+from .plan import ISO_DATE
+
+if TYPE_CHECKING:
+    from .plan import Division, FunctionAssignment, Unit
+
+FIELDS = frozenset(
+    (
+        "id",
+        "name",
+        "former_name",
+        "kind",
+        "change",
+        "predecessors",
+        "pi_category",
+        "sector",
+        "locally_specific",
+        "established",
+        "abolished",
+        "quotas_before",
+        "quotas_after",
+        "actual_staff",
+        "planned_hires",
+        "leadership_posts",
+        "functions",
+        "divisions",
+        "justification",
+    )
+)
+QUOTA_TYPES = ("administrative", "public_institution", "support")
+POST_FIELDS = ("approved_before", "approved", "actual")
+KIND_CODES = frozenset(m.value for m in UnitKind)
+CHANGE_CODES = frozenset(m.value for m in Change)
+PI_CODES = frozenset(m.value for m in PICategory)
+SECTOR_CODES = frozenset(m.value for m in Sector)
+DEFAULT_SECTOR = Sector.OTHER.value
+
+Quota = tuple[int, int, int]  # administrative, public institution, support
+Posts = tuple[int | None, int, int]  # approved before the plan, approved, filled
+
+_QUOTAS = attrgetter(*QUOTA_TYPES)
+_POSTS = attrgetter(*POST_FIELDS)
+
+
+@dataclass(frozen=True, slots=True)
+class UnitColumns:
+    """The units of a plan as one list per field, in document order: ``None`` where a unit
+    leaves an optional field out, an enumeration as its English code, quotas and leadership
+    posts as tuples (see :data:`Quota` and :data:`Posts`)."""
+
+    id: list[str]
+    name: list[str]
+    former_name: list[str | None]
+    kind: list[str]
+    change: list[str]
+    predecessors: list[list[str]]
+    pi_category: list[str | None]
+    sector: list[str]
+    locally_specific: list[bool]
+    established: list[dt.date | None]
+    abolished: list[dt.date | None]
+    quotas_before: list[Quota | None]
+    quotas_after: list[Quota | None]
+    actual_staff: list[Quota | None]
+    planned_hires: list[int]
+    leadership_posts: list[Posts | None]
+    functions: list[list[FunctionAssignment]]
+    divisions: list[list[Division]]
+    justification: list[str | None]
+
+    @classmethod
+    def of(cls, units: Sequence[Unit]) -> UnitColumns:
+        """The columns of units validated one by one, as models."""
+        if isinstance(units, UnitTable):
+            return units.columns
+        code = str.__str__
+        return cls(
+            id=[u.id for u in units],
+            name=[u.name for u in units],
+            former_name=[u.former_name for u in units],
+            kind=[code(u.kind) for u in units],
+            change=[code(u.change) for u in units],
+            predecessors=[u.predecessors for u in units],
+            pi_category=[code(u.pi_category) if u.pi_category else None for u in units],
+            sector=[code(u.sector) for u in units],
+            locally_specific=[u.locally_specific for u in units],
+            established=[u.established for u in units],
+            abolished=[u.abolished for u in units],
+            quotas_before=[_QUOTAS(u.quotas_before) if u.quotas_before else None for u in units],
+            quotas_after=[_QUOTAS(u.quotas_after) if u.quotas_after else None for u in units],
+            actual_staff=[_QUOTAS(u.actual_staff) if u.actual_staff else None for u in units],
+            planned_hires=[u.planned_hires for u in units],
+            leadership_posts=[
+                _POSTS(u.leadership_posts) if u.leadership_posts else None for u in units
+            ],
+            functions=[u.functions for u in units],
+            divisions=[u.divisions for u in units],
+            justification=[u.justification for u in units],
+        )
+
+
+class UnitTable(Sequence["Unit"]):
+    """Units read by :func:`read_units`: the columns, and each unit as a model on demand
+    (validated then from the unit's own mapping, which is known to be valid)."""
+
+    __slots__ = ("_model", "_raw", "columns")
+
+    def __init__(
+        self, raw: list[dict[str, Any]], columns: UnitColumns, model: Callable[[Any], Unit]
+    ) -> None:
+        self._raw = raw
+        self._model = model
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    @overload
+    def __getitem__(self, index: int) -> Unit: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Unit]: ...
+
+    def __getitem__(self, index: int | slice) -> Unit | list[Unit]:
+        if isinstance(index, slice):
+            return [self._model(raw) for raw in self._raw[index]]
+        return self._model(self._raw[index])
+
+    def __iter__(self) -> Iterator[Unit]:
+        return map(self._model, self._raw)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, UnitTable):
+            return self.columns == other.columns
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"UnitTable({len(self)} units)"
+
+
+def read_units(
+    value: Any,
+    model: Callable[[Any], Unit],
+    functions: TypeAdapter[list[FunctionAssignment]],
+    divisions: TypeAdapter[list[Division]],
+) -> UnitTable | None:
+    """``value`` as a :class:`UnitTable` when it is a non-empty list of units that the model
+    certainly accepts unchanged; otherwise None (the model then validates it). ``functions``
+    and ``divisions`` validate the lists of those a unit has."""
+    if type(value) is not list or not value or set(map(type, value)) != {dict}:
+        return None
+    if not set().union(*value) <= FIELDS:  # the keys of every unit, in one pass
+        return None
+    try:
+        ident = [u["id"] for u in value]
+        name = [u["name"] for u in value]
+        kind = [u["kind"] for u in value]
+        change = [u["change"] for u in value]
+    except KeyError:
+        return None
+    established = _dates([u.get("established") for u in value])
+    abolished = _dates([u.get("abolished") for u in value])
+    if established is None or abolished is None:
+        return None
+    pi_category = [u.get("pi_category") for u in value]
+    sector = [u.get("sector", DEFAULT_SECTOR) for u in value]
+    predecessors = [u.get("predecessors", []) for u in value]
+    hires = [u.get("planned_hires", 0) for u in value]
+    local = [u.get("locally_specific", False) for u in value]
+    if not (
+        _codes(kind, KIND_CODES)
+        and _codes(change, CHANGE_CODES)
+        and _codes(sector, SECTOR_CODES)
+        and _codes([p for p in pi_category if p is not None], PI_CODES)
+        and set(map(type, local)) == {bool}
+        and _counts(hires)
+        and set(map(type, predecessors)) == {list}
+        and texts_accepted(ident, IDENT_MAX, ident=True, optional=False)
+        and texts_accepted(name, NAME_MAX, ident=False, optional=False)
+        and texts_accepted([u.get("former_name") for u in value], NAME_MAX, optional=True)
+        and texts_accepted([u.get("justification") for u in value], REASON_MAX, optional=True)
+        and texts_accepted([p for ps in predecessors for p in ps], IDENT_MAX, ident=True)
+    ):
+        return None
+    before = _quotas([u.get("quotas_before") for u in value])
+    after = _quotas([u.get("quotas_after") for u in value])
+    actual = _quotas([u.get("actual_staff") for u in value])
+    posts = _posts([u.get("leadership_posts") for u in value])
+    if before is None or after is None or actual is None or posts is None:
+        return None
+    try:
+        function_lists = [
+            functions.validate_python(u["functions"]) if "functions" in u else [] for u in value
+        ]
+        division_lists = [
+            divisions.validate_python(u["divisions"]) if "divisions" in u else [] for u in value
+        ]
+    except ValidationError:
+        return None
+    columns = UnitColumns(
+        id=ident,
+        name=name,
+        former_name=[u.get("former_name") for u in value],
+        kind=kind,
+        change=change,
+        predecessors=predecessors,
+        pi_category=pi_category,
+        sector=sector,
+        locally_specific=local,
+        established=established,
+        abolished=abolished,
+        quotas_before=before,
+        quotas_after=after,
+        actual_staff=actual,
+        planned_hires=hires,
+        leadership_posts=posts,
+        functions=function_lists,
+        divisions=division_lists,
+        justification=[u.get("justification") for u in value],
+    )
+    if not all(map(_consistent, *(getattr(columns, f) for f in _CONSISTENCY))) or any(
+        s and e and s > e for s, e in zip(established, abolished, strict=True)
+    ):
+        return None  # the model says what is wrong
+    return UnitTable(value, columns, model)
+
+
+def _dates(column: list[Any]) -> list[dt.date | None] | None:
+    """Dates as the model reads them (a date, or a text of one as YYYY-MM-DD), None where a
+    unit gives none; None for the whole column when one is anything else."""
+    out: list[dt.date | None] = []
+    for value in column:
+        if value is None or type(value) is dt.date:
+            out.append(value)
+        elif isinstance(value, str) and ISO_DATE.fullmatch(value.strip()):
+            try:
+                out.append(dt.date.fromisoformat(value.strip()))
+            except ValueError:
+                return None
+        else:
+            return None
+    return out
+
+
+def _codes(column: list[Any], codes: frozenset[str]) -> bool:
+    """English codes of an enumeration (a list or mapping cannot go in a set: checked first)."""
+    return set(map(type, column)) <= {str} and set(column) <= codes
+
+
+def _counts(column: list[Any]) -> bool:
+    """Whole numbers (not true/false) from 0 to :data:`MAX_COUNT`."""
+    return not column or (
+        set(map(type, column)) == {int} and min(column) >= 0 and max(column) <= MAX_COUNT
+    )
+
+
+def _quotas(column: list[Any]) -> list[Quota | None] | None:
+    """Quotas as tuples of the three types (0 where a type is left out), None where a unit
+    gives none; None for the whole column when one is not certainly valid."""
+    given = [q for q in column if q is not None]
+    if not given:
+        return column
+    if set(map(type, given)) != {dict} or not set().union(*given) <= set(QUOTA_TYPES):
+        return None
+    out: list[Quota | None] = [
+        (q.get("administrative", 0), q.get("public_institution", 0), q.get("support", 0))
+        if q is not None
+        else None
+        for q in column
+    ]
+    return out if _counts([n for q in out if q is not None for n in q]) else None
+
+
+def _posts(column: list[Any]) -> list[Posts | None] | None:
+    """Leadership posts as tuples, None where a unit gives none; None for the whole column
+    when one is not certainly valid (both ``approved`` and ``actual`` are required)."""
+    given = [p for p in column if p is not None]
+    if not given:
+        return column
+    if set(map(type, given)) != {dict} or not set().union(*given) <= set(POST_FIELDS):
+        return None
+    try:
+        out: list[Posts | None] = [
+            (p.get("approved_before"), p["approved"], p["actual"]) if p is not None else None
+            for p in column
+        ]
+    except KeyError:
+        return None
+    # approved and actual always, approved_before where given: whole numbers (None is not)
+    numbers = [n for p in out if p is not None for n in (p if p[0] is not None else p[1:])]
+    return out if _counts(numbers) else None
+
+
+_CONSISTENCY = ("kind", "change", "pi_category", "predecessors", "quotas_before", "quotas_after")
+
+
+def _consistent(
+    kind: str,
+    change: str,
+    pi_category: str | None,
+    predecessors: list[str],
+    before: Quota | None,
+    after: Quota | None,
+) -> bool:
+    """The checks of the model's ``_consistent`` but the order of the dates (checked beside
+    it), each true when the model would let the unit pass."""
+    return not (
+        (kind == "organ" and pi_category is not None)
+        or (change != "abolished" and after is None)
+        or (change == "merged" and len(predecessors) < 2)
+        or (change == "abolished" and after is not None and sum(after) > 0)
+        or (change in ("new", "abolished") and predecessors)
+        or (change == "new" and before is not None and sum(before) > 0)
+    )
