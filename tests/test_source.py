@@ -6,11 +6,13 @@ import json
 import time
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from complycheck import source
 from complycheck.errors import InputError, Position
 from complycheck.source import (
     JsonSourceMap,
@@ -298,17 +300,18 @@ def test_duplicate_keys_are_refused_at_any_depth(pairs: list[tuple[str, Any]]) -
 def test_lines_place_offsets_asked_in_any_order_as_a_full_count_does(
     text: str, picks: list[float]
 ) -> None:
-    lines = _Lines(text)
-    for pick in picks:
-        offset = int(pick * max(len(text) - 1, 0))
-        if text[offset - 1 : offset + 1] == "\r\n":
-            continue  # inside a line end: no value starts there
-        assert lines.position(offset) == _offset_position(text, offset), (text, offset)
+    for block in (1, 2, 7, 4096):  # block edges at every character, and none
+        with patch.object(source, "_BLOCK", block):
+            lines = _Lines(text)
+            for pick in picks:
+                offset = int(pick * max(len(text) - 1, 0))
+                if text[offset - 1 : offset + 1] == "\r\n":
+                    continue  # inside a line end: no value starts there
+                assert lines.position(offset) == _offset_position(text, offset), (text, offset)
 
 
-def test_lines_stop_counting_far_once_the_text_is_covered_twice() -> None:
-    text = "x\n" * 1000
+def test_lines_on_one_long_line_and_at_the_end() -> None:
+    text = "{" + "x" * 10_000 + "}"
     lines = _Lines(text)
-    for offset in range(len(text) - 1, 0, -97):  # from the end back: each counts from 0
-        assert lines.position(offset) == _offset_position(text, offset)
-    assert lines._starts is not None
+    assert lines.position(9_000) == Position(1, 9_001)
+    assert lines.position(len(text)) == _offset_position(text, len(text))

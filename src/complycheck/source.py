@@ -577,37 +577,44 @@ def _line_starts(text: str) -> list[int]:
 
 
 class _Lines:
-    """The line and column of offsets in a text. A plan's findings need a few dozen: each is
-    counted in C from the nearest offset already placed, rather than every line of the text
-    being found first. Should the counting cover the text twice over (offsets asked in an
-    unlucky order), or the text hold a CR, the start of every line is found once instead."""
+    """The line and column of offsets in a text. A plan's findings need a few dozen: the lines
+    before the start of each block of :data:`_BLOCK` characters are counted once, in C, and an
+    offset's line is then counted within its block. (A text holding a CR has the start of
+    every line found instead, as YAML counts line ends.)"""
 
-    __slots__ = ("_budget", "_marks", "_starts", "_text")
+    __slots__ = ("_blocks", "_starts", "_text")
 
     def __init__(self, text: str) -> None:
         self._text = text
-        self._marks: list[tuple[int, int, int]] = [(0, 0, 0)]  # offset, line, its line's start
         self._starts = _line_starts(text) if "\r" in text else None
-        self._budget = 2 * len(text)
+        # For each block: the lines before it, and where the line it begins in starts.
+        self._blocks: list[tuple[int, int]] = []
+        if self._starts is None:
+            line, start = 0, 0
+            for block in range(0, len(text) + 1, _BLOCK):
+                self._blocks.append((line, start))
+                end = block + _BLOCK
+                breaks = text.count("\n", block, end)
+                if breaks:
+                    line += breaks
+                    start = text.rfind("\n", block, end) + 1
 
     def position(self, offset: int) -> Position:
-        if self._starts is None and self._budget < 0:
-            self._starts = _line_starts(self._text)
         if self._starts is not None:
             line = bisect.bisect_right(self._starts, offset)
             start = self._starts[line - 1] if line else 0
             return Position(line + 1, offset - start + 1)
-        text, marks = self._text, self._marks
-        k = bisect.bisect_right(marks, (offset, len(text) + 1, 0)) - 1
-        base, line, start = marks[k]
-        if offset > base:
-            self._budget -= offset - base
-            breaks = text.count("\n", base, offset)
-            if breaks:
-                line += breaks
-                start = text.rfind("\n", base, offset) + 1
-            marks.insert(k + 1, (offset, line, start))
+        block = offset // _BLOCK
+        line, start = self._blocks[block]
+        base = block * _BLOCK
+        breaks = self._text.count("\n", base, offset)
+        if breaks:
+            line += breaks
+            start = self._text.rfind("\n", base, offset) + 1
         return Position(line + 1, offset - start + 1)
+
+
+_BLOCK = 4096
 
 
 class JsonSourceMap(SourceMap):
