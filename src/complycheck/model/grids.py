@@ -112,7 +112,8 @@ def read_grids(value: Any, model: Callable[[Any], Grid]) -> GridTable | None:
     certainly accepts unchanged; otherwise None (the model then validates it)."""
     if type(value) is not list or not value or set(map(type, value)) != {dict}:
         return None
-    if not set().union(*value) <= FIELDS:  # the keys of every grid, in one pass
+    keys = set().union(*value)  # the keys of every grid, in one pass
+    if not keys <= FIELDS:
         return None
     try:
         code = [g["code"] for g in value]
@@ -120,15 +121,22 @@ def read_grids(value: Any, model: Callable[[Any], Grid]) -> GridTable | None:
         population = [g["population"] for g in value]
     except KeyError:
         return None
+
+    def column(field: str, default: Any = None) -> list[Any]:
+        """A field's values; its default all along when no grid gives it."""
+        if field in keys:
+            return [g.get(field, default) for g in value]
+        return [default] * len(value)
+
     columns = GridColumns(
         code=code,
-        name=[g.get("name") for g in value],
-        township=[g.get("township") for g in value],
+        name=column("name"),
+        township=column("township"),
         households=households,
         population=population,
-        dense_area=[g.get("dense_area", False) for g in value],
-        type=[g.get("type", DEFAULT_TYPE) for g in value],
-        justification=[g.get("justification") for g in value],
+        dense_area=column("dense_area", False),
+        type=column("type", DEFAULT_TYPE),
+        justification=column("justification"),
     )
     if not (
         _counts(households)

@@ -179,7 +179,8 @@ def read_units(
     and ``divisions`` validate the lists of those a unit has."""
     if type(value) is not list or not value or set(map(type, value)) != {dict}:
         return None
-    if not set().union(*value) <= FIELDS:  # the keys of every unit, in one pass
+    keys = set().union(*value)  # the keys of every unit, in one pass
+    if not keys <= FIELDS:
         return None
     try:
         ident = [u["id"] for u in value]
@@ -188,15 +189,27 @@ def read_units(
         change = [u["change"] for u in value]
     except KeyError:
         return None
-    established = _dates([u.get("established") for u in value])
-    abolished = _dates([u.get("abolished") for u in value])
+
+    def column(field: str, default: Any = None) -> list[Any]:
+        """A field's values; its default all along when no unit gives it."""
+        if field in keys:
+            return [u.get(field, default) for u in value]
+        return [default] * len(value)
+
+    established = _dates(column("established"))
+    abolished = _dates(column("abolished"))
     if established is None or abolished is None:
         return None
-    pi_category = [u.get("pi_category") for u in value]
-    sector = [u.get("sector", DEFAULT_SECTOR) for u in value]
-    predecessors = [u.get("predecessors", []) for u in value]
-    hires = [u.get("planned_hires", 0) for u in value]
-    local = [u.get("locally_specific", False) for u in value]
+    pi_category = column("pi_category")
+    sector = column("sector", DEFAULT_SECTOR)
+    if "predecessors" in keys:
+        predecessors = [u.get("predecessors", []) for u in value]
+    else:
+        predecessors = [[] for _ in value]
+    hires = column("planned_hires", 0)
+    local = column("locally_specific", False)
+    former_name = column("former_name")
+    justification = column("justification")
     if not (
         _codes(kind, KIND_CODES)
         and _codes(change, CHANGE_CODES)
@@ -207,30 +220,26 @@ def read_units(
         and set(map(type, predecessors)) == {list}
         and texts_accepted(ident, IDENT_MAX, ident=True, optional=False)
         and texts_accepted(name, NAME_MAX, ident=False, optional=False)
-        and texts_accepted([u.get("former_name") for u in value], NAME_MAX, optional=True)
-        and texts_accepted([u.get("justification") for u in value], REASON_MAX, optional=True)
+        and texts_accepted(former_name, NAME_MAX, optional=True)
+        and texts_accepted(justification, REASON_MAX, optional=True)
         and texts_accepted([p for ps in predecessors for p in ps], IDENT_MAX, ident=True)
     ):
         return None
-    before = _quotas([u.get("quotas_before") for u in value])
-    after = _quotas([u.get("quotas_after") for u in value])
-    actual = _quotas([u.get("actual_staff") for u in value])
-    posts = _posts([u.get("leadership_posts") for u in value])
+    before = _quotas(column("quotas_before"))
+    after = _quotas(column("quotas_after"))
+    actual = _quotas(column("actual_staff"))
+    posts = _posts(column("leadership_posts"))
     if before is None or after is None or actual is None or posts is None:
         return None
     try:
-        function_lists = [
-            functions.validate_python(u["functions"]) if "functions" in u else [] for u in value
-        ]
-        division_lists = [
-            divisions.validate_python(u["divisions"]) if "divisions" in u else [] for u in value
-        ]
+        function_lists = _lists(value, "functions", keys, functions)
+        division_lists = _lists(value, "divisions", keys, divisions)
     except ValidationError:
         return None
     columns = UnitColumns(
         id=ident,
         name=name,
-        former_name=[u.get("former_name") for u in value],
+        former_name=former_name,
         kind=kind,
         change=change,
         predecessors=predecessors,
@@ -246,13 +255,23 @@ def read_units(
         leadership_posts=posts,
         functions=function_lists,
         divisions=division_lists,
-        justification=[u.get("justification") for u in value],
+        justification=justification,
     )
     if not all(map(_consistent, *(getattr(columns, f) for f in _CONSISTENCY))) or any(
         s and e and s > e for s, e in zip(established, abolished, strict=True)
     ):
         return None  # the model says what is wrong
     return UnitTable(value, columns, model)
+
+
+def _lists(
+    value: list[dict[str, Any]], field: str, keys: set[Any], model: TypeAdapter[Any]
+) -> list[Any]:
+    """Each unit's list of ``field`` (functions or divisions) validated by ``model``: raises
+    ValidationError as the model does."""
+    if field not in keys:
+        return [[] for _ in value]
+    return [model.validate_python(u[field]) if field in u else [] for u in value]
 
 
 def _dates(column: list[Any]) -> list[dt.date | None] | None:
