@@ -140,6 +140,8 @@ def _pieces(template: str) -> tuple[str, ...]:
 
 
 def _shown(item: Any) -> str:
+    if type(item) is int or type(item) is str:  # most values
+        return str(item)
     if isinstance(item, float):
         return f"{item:g}"
     if isinstance(item, list | tuple):

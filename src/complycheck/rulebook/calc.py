@@ -86,6 +86,18 @@ _UNARY: dict[str, Callable[[Any], Any]] = {
 
 
 def _binary(combine: Callable[[Any, Any], Any], parts: list[Evaluator]) -> Evaluator:
+    if len(parts) == 2:  # the usual case, without the lists
+        first, second = parts
+
+        def pair(fields: Mapping[str, Any], params: Mapping[str, Any], values: Any) -> Any:
+            a, b = first(fields, params, values), second(fields, params, values)
+            if a is None or b is None:
+                return None
+            a, b = _number(a), _number(b)
+            return combine(a, b)
+
+        return pair
+
     def binary(fields: Mapping[str, Any], params: Mapping[str, Any], values: Any) -> Any:
         operands = [part(fields, params, values) for part in parts]
         if any(x is None for x in operands):
