@@ -121,6 +121,7 @@ def traditional_forms(text: str) -> list[str]:
     return [f for f in dict.fromkeys(forms) if to_simplified(f) == to_simplified(text)]
 
 
+@lru_cache(maxsize=65536)  # the same names come again and again: a township's offices
 def fold(text: str) -> str:
     """The form used to compare names and labels: simplified, trimmed, case-folded,
     full-width ASCII turned half-width."""
