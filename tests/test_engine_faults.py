@@ -266,3 +266,47 @@ def test_a_plan_that_kills_its_worker_process_costs_only_its_own_report(
     assert [Path(e.file).name for e in report.input_errors] == ["plan-3.yaml"]
     assert "ended its worker process abruptly" in report.input_errors[0].message
     assert report.exit_code(None) is ExitCode.ERROR
+
+
+def test_checking_a_plan_with_the_python_engine_leaves_no_reference_cycles(
+    rulebook: Rulebook,
+) -> None:
+    """What lets a worker collect cycles only every so many plans: a plan's objects go by
+    reference counting alone (durable-rules, which leaves some, is collected all the same)."""
+    import gc
+
+    from complycheck.check import Options
+    from complycheck.engine import EngineName, make_engine
+
+    engine = make_engine(EngineName.PYTHON)
+    plans = [load_plan(p) for p in sorted(CASES.glob("R*/violating*/plan.yaml"))[:12]]
+    check_plan(plans[0], rulebook, engine, Options())  # caches filled before counting
+    gc.collect()
+    gc.disable()
+    try:
+        for loaded in plans:
+            check_plan(loaded, rulebook, engine, Options())
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+
+
+def test_a_worker_collects_cycles_every_so_many_plans(
+    rulebook: Rulebook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    from complycheck import check
+    from complycheck.engine import EngineName, make_engine
+
+    collected: list[int] = []
+    monkeypatch.setattr(gc, "collect", lambda *a: collected.append(1) or 0)
+    monkeypatch.setattr(check, "_CHECKED", 0)
+    monkeypatch.setattr(
+        check, "_WORKER", (rulebook, make_engine(EngineName.PYTHON), check.Options())
+    )
+    path = CASES / "R16" / "violating-small-pi" / "plan.yaml"
+    for _ in range(2 * check.COLLECT_EVERY + 1):
+        report = check._check_in_worker(check.PlanFile(path, str(path)))
+        assert not isinstance(report, list) and report.findings
+    assert len(collected) == 2

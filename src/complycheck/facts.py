@@ -563,8 +563,6 @@ def _item_path(top: str) -> Callable[[int], PathKey]:
     return lambda i: (top, i)
 
 
-
-
 def _quota_columns(prefix: str, quotas: list[Quota | None]) -> dict[str, list[int]]:
     """One column per quota type (0 where a unit gives no quotas), and their total."""
     by_type = [list(col) for col in zip(*(q or (0, 0, 0) for q in quotas), strict=True)]

@@ -95,18 +95,20 @@ class PackBook:
     def closure(self, ids: Sequence[str]) -> list[Pack]:
         """The packs named and those they extend, each after what it extends."""
         out: list[Pack] = []
-
-        def visit(pack_id: str) -> None:
-            pack = self.packs[pack_id]
-            if pack in out:
-                return
-            for parent in pack.spec.extends:
-                visit(parent)
-            out.append(pack)
-
         for pack_id in ids:
-            visit(pack_id)
+            self._visit(pack_id, out)
         return out
+
+    def _visit(self, pack_id: str, out: list[Pack]) -> None:
+        """Add the pack and what it extends to ``out``, each after what it extends. (A method,
+        not a function that calls itself from inside ``closure``: that would be a reference
+        cycle left for the cyclic collector on every plan.)"""
+        pack = self.packs[pack_id]
+        if pack in out:
+            return
+        for parent in pack.spec.extends:
+            self._visit(parent, out)
+        out.append(pack)
 
     def auto(self, places: set[str]) -> list[str]:
         """Packs chosen by jurisdiction: nationwide ones first, built-in before the user's."""
