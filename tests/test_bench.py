@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from complycheck.check import check_paths
@@ -53,3 +54,16 @@ def test_workers_give_the_same_report(tmp_path: Path) -> None:
     assert one.output == two.output
     quiet = runner.invoke(cli, ["check", str(tmp_path), "--lang", "en", "-q"])
     assert quiet.output.count("\n") == 1 and quiet.output.startswith("Summary: 5 plan(s)")
+
+
+def test_the_step_timings_run_over_generated_plans(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import steps
+
+    write(tmp_path, plans=2, seed=5, shape=SMALL)
+    steps.main(["--folder", str(tmp_path), "--rounds", "1"])
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].startswith("| step (2 plans, 1 rounds)")
+    assert len(table) == 2 + len(steps.STEPS) + 1
+    assert all(row.count("|") == 3 for row in table)
