@@ -13,6 +13,7 @@ from pydantic import TypeAdapter
 from complycheck.facts import build_facts
 from complycheck.model import grids as columns
 from complycheck.model import plan as model
+from complycheck.model import tables
 from complycheck.model.enums import GridType
 from complycheck.model.grids import GridColumns, GridTable, read_grids
 from complycheck.model.plan import Grid, Plan
@@ -31,12 +32,12 @@ def test_the_reader_uses_the_models_limits() -> None:
         options = schema[field].get("anyOf", [schema[field]])
         return int(next(o["maxLength"] for o in options if o.get("type") == "string"))
 
-    assert columns.MAX_COUNT == model.MAX_COUNT
+    assert tables.MAX_COUNT == model.MAX_COUNT
     assert set(Grid.model_fields) == columns.FIELDS
     assert {m.value for m in GridType} == columns.TYPE_CODES
     assert Grid.model_fields["type"].default == columns.DEFAULT_TYPE
-    assert (longest("code"), longest("name")) == (columns.IDENT_MAX, columns.NAME_MAX)
-    assert longest("justification") == columns.REASON_MAX
+    assert (longest("code"), longest("name")) == (tables.IDENT_MAX, tables.NAME_MAX)
+    assert longest("justification") == tables.REASON_MAX
 
 
 # Values chosen to sit on every edge the reader must not cross: spaces Python and the model's

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 from complycheck.facts import build_facts
+from complycheck.model import tables
 from complycheck.model import units as columns
 from complycheck.model.enums import Change, PICategory, Sector, UnitKind
 from complycheck.model.plan import _DIVISIONS, _FUNCTIONS, Plan, Unit
@@ -35,6 +36,18 @@ def test_the_reader_knows_every_field_and_code_of_the_model() -> None:
     assert {m.value for m in PICategory} == columns.PI_CODES
     assert {m.value for m in Sector} == columns.SECTOR_CODES
     assert Unit.model_fields["sector"].default == columns.DEFAULT_SECTOR
+    schema = Unit.model_json_schema()["properties"]
+
+    def longest(field: str) -> int:
+        options = schema[field].get("anyOf", [schema[field]])
+        return int(next(o["maxLength"] for o in options if o.get("type") == "string"))
+
+    assert (longest("id"), longest("name"), longest("former_name")) == (
+        tables.IDENT_MAX,
+        tables.NAME_MAX,
+        tables.NAME_MAX,
+    )
+    assert longest("justification") == tables.REASON_MAX
 
 
 def codes(values: list[str], label: str) -> st.SearchStrategy[Any]:

@@ -13,24 +13,28 @@ this reader accepts the model accepts, with the same values.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any
 
 from .enums import GridType
+from .tables import (
+    IDENT_MAX,
+    NAME_MAX,
+    REASON_MAX,
+    ModelTable,
+    counts_accepted,
+    texts_accepted,
+)
 
 if TYPE_CHECKING:
     from .plan import Grid
 
-# The model's limits (plan.py), repeated here for the columns; a test checks they agree.
-MAX_COUNT = 1_000_000_000
-IDENT_MAX, NAME_MAX, REASON_MAX = 100, 200, 2000
 FIELDS = frozenset(
     ("code", "name", "township", "households", "population", "dense_area", "type", "justification")
 )
 TYPE_CODES = frozenset(m.value for m in GridType)
 DEFAULT_TYPE = GridType.COMPREHENSIVE.value
-_TEXT, _OPTIONAL_TEXT = {str}, {str, type(None)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,47 +68,11 @@ class GridColumns:
         )
 
 
-class GridTable(Sequence["Grid"]):
-    """Grids read by :func:`read_grids`: the columns, and each grid as a model on demand
-    (validated then from the grid's own mapping, which is known to be valid)."""
+class GridTable(ModelTable["Grid", GridColumns]):
+    """Grids read by :func:`read_grids`, as columns, each a model on demand."""
 
-    __slots__ = ("_model", "_raw", "columns")
-
-    def __init__(
-        self, raw: list[dict[str, Any]], columns: GridColumns, model: Callable[[Any], Grid]
-    ) -> None:
-        self._raw = raw
-        self._model = model
-        self.columns = columns
-
-    def __len__(self) -> int:
-        return len(self._raw)
-
-    @overload
-    def __getitem__(self, index: int) -> Grid: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Grid]: ...
-
-    def __getitem__(self, index: int | slice) -> Grid | list[Grid]:
-        if isinstance(index, slice):
-            return [self._model(raw) for raw in self._raw[index]]
-        return self._model(self._raw[index])
-
-    def __iter__(self) -> Iterator[Grid]:
-        return map(self._model, self._raw)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, GridTable):
-            return self.columns == other.columns
-        if isinstance(other, Sequence) and not isinstance(other, str):
-            return list(self) == list(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"GridTable({len(self)} grids)"
+    __slots__ = ()
+    noun = "grids"
 
 
 def read_grids(value: Any, model: Callable[[Any], Grid]) -> GridTable | None:
@@ -139,8 +107,8 @@ def read_grids(value: Any, model: Callable[[Any], Grid]) -> GridTable | None:
         justification=column("justification"),
     )
     if not (
-        _counts(households)
-        and _counts(population)
+        counts_accepted(households)
+        and counts_accepted(population)
         and set(map(type, columns.dense_area)) == {bool}
         and set(map(type, columns.type)) == {str}  # (a list or mapping cannot go in a set)
         and set(columns.type) <= TYPE_CODES
@@ -151,35 +119,3 @@ def read_grids(value: Any, model: Callable[[Any], Grid]) -> GridTable | None:
     ):
         return None
     return GridTable(value, columns, model)
-
-
-def _counts(column: list[Any]) -> bool:
-    """Whole numbers (not true/false) from 0 to :data:`MAX_COUNT`."""
-    return set(map(type, column)) == {int} and min(column) >= 0 and max(column) <= MAX_COUNT
-
-
-def texts_accepted(
-    column: list[Any], longest: int, *, ident: bool = False, optional: bool = False
-) -> bool:
-    """Texts the model's patterns certainly accept: an identifier with no space at either end
-    and no line break, or a name with something besides spaces in it. Python counts more
-    characters as spaces than the model's patterns do, so "no space" here means no space
-    there; a text that is not valid Unicode (a lone surrogate) is left to the model too."""
-    kinds = set(map(type, column))
-    if not kinds <= (_OPTIONAL_TEXT if optional else _TEXT):
-        return False
-    texts: list[str] = [t for t in column if t is not None] if type(None) in kinds else column
-    if not texts:
-        return True
-    lengths = set(map(len, texts))
-    if min(lengths) < 1 or max(lengths) > longest:
-        return False
-    joined = "\x00".join(texts)
-    if not joined.isascii():
-        try:
-            joined.encode("utf-8")
-        except UnicodeEncodeError:
-            return False
-    if ident:
-        return "\n" not in joined and list(map(str.strip, texts)) == texts
-    return all(map(str.strip, texts))

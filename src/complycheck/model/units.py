@@ -16,16 +16,16 @@ with the same values.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter, ValidationError
 
 from .enums import Change, PICategory, Sector, UnitKind
-from .grids import IDENT_MAX, MAX_COUNT, NAME_MAX, REASON_MAX, texts_accepted
 from .plan import ISO_DATE
+from .tables import IDENT_MAX, NAME_MAX, REASON_MAX, ModelTable, counts_accepted, texts_accepted
 
 if TYPE_CHECKING:
     from .plan import Division, FunctionAssignment, Unit
@@ -125,47 +125,11 @@ class UnitColumns:
         )
 
 
-class UnitTable(Sequence["Unit"]):
-    """Units read by :func:`read_units`: the columns, and each unit as a model on demand
-    (validated then from the unit's own mapping, which is known to be valid)."""
+class UnitTable(ModelTable["Unit", UnitColumns]):
+    """Units read by :func:`read_units`, as columns, each a model on demand."""
 
-    __slots__ = ("_model", "_raw", "columns")
-
-    def __init__(
-        self, raw: list[dict[str, Any]], columns: UnitColumns, model: Callable[[Any], Unit]
-    ) -> None:
-        self._raw = raw
-        self._model = model
-        self.columns = columns
-
-    def __len__(self) -> int:
-        return len(self._raw)
-
-    @overload
-    def __getitem__(self, index: int) -> Unit: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Unit]: ...
-
-    def __getitem__(self, index: int | slice) -> Unit | list[Unit]:
-        if isinstance(index, slice):
-            return [self._model(raw) for raw in self._raw[index]]
-        return self._model(self._raw[index])
-
-    def __iter__(self) -> Iterator[Unit]:
-        return map(self._model, self._raw)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, UnitTable):
-            return self.columns == other.columns
-        if isinstance(other, Sequence) and not isinstance(other, str):
-            return list(self) == list(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"UnitTable({len(self)} units)"
+    __slots__ = ()
+    noun = "units"
 
 
 def read_units(
@@ -216,7 +180,7 @@ def read_units(
         and _codes(sector, SECTOR_CODES)
         and _codes([p for p in pi_category if p is not None], PI_CODES)
         and set(map(type, local)) == {bool}
-        and _counts(hires)
+        and counts_accepted(hires)
         and set(map(type, predecessors)) == {list}
         and texts_accepted(ident, IDENT_MAX, ident=True, optional=False)
         and texts_accepted(name, NAME_MAX, ident=False, optional=False)
@@ -296,13 +260,6 @@ def _codes(column: list[Any], codes: frozenset[str]) -> bool:
     return set(map(type, column)) <= {str} and set(column) <= codes
 
 
-def _counts(column: list[Any]) -> bool:
-    """Whole numbers (not true/false) from 0 to :data:`MAX_COUNT`."""
-    return not column or (
-        set(map(type, column)) == {int} and min(column) >= 0 and max(column) <= MAX_COUNT
-    )
-
-
 def _quotas(column: list[Any]) -> list[Quota | None] | None:
     """Quotas as tuples of the three types (0 where a type is left out), None where a unit
     gives none; None for the whole column when one is not certainly valid."""
@@ -317,7 +274,7 @@ def _quotas(column: list[Any]) -> list[Quota | None] | None:
         else None
         for q in column
     ]
-    return out if _counts([n for q in out if q is not None for n in q]) else None
+    return out if counts_accepted([n for q in out if q is not None for n in q]) else None
 
 
 def _posts(column: list[Any]) -> list[Posts | None] | None:
@@ -337,7 +294,7 @@ def _posts(column: list[Any]) -> list[Posts | None] | None:
         return None
     # approved and actual always, approved_before where given: whole numbers (None is not)
     numbers = [n for p in out if p is not None for n in (p if p[0] is not None else p[1:])]
-    return out if _counts(numbers) else None
+    return out if counts_accepted(numbers) else None
 
 
 _CONSISTENCY = ("kind", "change", "pi_category", "predecessors", "quotas_before", "quotas_after")
