@@ -147,10 +147,14 @@ def test_plain_grids_take_the_column_path() -> None:
     assert plan.grids[3].type is GridType.PARTY_BUILDING
 
 
-def test_a_label_for_the_type_goes_to_the_model() -> None:
-    value = [{"code": "G1", "households": 1, "population": 2, "type": "党建网格"}]
-    assert read_grids(value, Grid.model_validate) is None
-    assert GRIDS.validate_python(value)[0].type is GridType.PARTY_BUILDING
+def test_a_type_is_read_as_the_model_reads_it_code_or_label() -> None:
+    grid = {"code": "G1", "households": 1, "population": 2}
+    for written in ("party_building", "党建网格", "黨建網格", " 党建网格 "):
+        table = read_grids([{**grid, "type": written}], Grid.model_validate)
+        assert table is not None and table.columns.type == ["party_building"]
+        assert list(table) == GRIDS.validate_python([{**grid, "type": written}])
+        assert table[0].type is GridType.PARTY_BUILDING
+    assert read_grids([{**grid, "type": "nonsense"}], Grid.model_validate) is None
 
 
 def _with_model_grids(plan: Plan) -> Plan:

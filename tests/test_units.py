@@ -199,7 +199,10 @@ def test_units_the_reader_is_not_sure_of_go_to_the_model() -> None:
     unit = {"id": "u1", "name": "档案中心", "kind": "public_institution", "change": "new"}
     after = {"quotas_after": {"public_institution": 10}}
     assert read([{**unit, **after}]) is not None
-    assert read([{**unit, **after, "kind": "事业单位"}]) is None  # a label: the model reads it
+    labelled = read([{**unit, **after, "kind": "事业单位", "change": "新设", "sector": "其他"}])
+    assert labelled is not None and labelled.columns.kind == ["public_institution"]
+    assert labelled.columns.change == ["new"] and labelled.columns.sector == ["other"]
+    assert read([{**unit, **after, "kind": "nonsense"}]) is None
     assert read([{**unit, **after, "established": "2024-01-01"}]) is not None
     assert read([{**unit, **after, "established": "2024-02-30"}]) is None  # no such day
     assert read([unit]) is None  # no quotas after the plan: the model says so

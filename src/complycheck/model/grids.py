@@ -4,11 +4,11 @@ Grids are most of a plan: a county has thousands. Validating each as a pydantic 
 about 3 µs, and turning it into a fact as much again. :func:`read_grids` instead checks the
 whole list a column at a time, with C-level passes over plain lists, and keeps the columns for
 the facts. It is deliberately narrower than the :class:`~complycheck.model.plan.Grid` model:
-it accepts a list only when every value is one the model certainly accepts unchanged (an
-enumeration written as its English code, a text with nothing doubtful in it). Anything else,
-including every invalid list, goes to the model, which stays the authority for what a grid
-may be and for the messages that say what is wrong. A test checks on random lists that what
-this reader accepts the model accepts, with the same values.
+it accepts a list only when every value is one the model certainly accepts, read as the model
+reads it (a text with nothing doubtful in it; a grid's type, code or label, by the enumeration
+itself). Anything else, including every invalid list, goes to the model, which stays the
+authority for what a grid may be and for the messages that say what is wrong. A test checks on
+random lists that what this reader accepts the model accepts, with the same values.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from .tables import (
     NAME_MAX,
     REASON_MAX,
     ModelTable,
+    codes_of,
     counts_accepted,
     texts_accepted,
 )
@@ -96,6 +97,9 @@ def read_grids(value: Any, model: Callable[[Any], Grid]) -> GridTable | None:
             return [g.get(field, default) for g in value]
         return [default] * len(value)
 
+    types = codes_of(column("type", DEFAULT_TYPE), GridType)
+    if types is None:
+        return None
     columns = GridColumns(
         code=code,
         name=column("name"),
@@ -103,15 +107,13 @@ def read_grids(value: Any, model: Callable[[Any], Grid]) -> GridTable | None:
         households=households,
         population=population,
         dense_area=column("dense_area", False),
-        type=column("type", DEFAULT_TYPE),
+        type=types,
         justification=column("justification"),
     )
     if not (
         counts_accepted(households)
         and counts_accepted(population)
         and set(map(type, columns.dense_area)) == {bool}
-        and set(map(type, columns.type)) == {str}  # (a list or mapping cannot go in a set)
-        and set(columns.type) <= TYPE_CODES
         and texts_accepted(code, IDENT_MAX, ident=True, optional=False)
         and texts_accepted(columns.township, IDENT_MAX, ident=True, optional=True)
         and texts_accepted(columns.name, NAME_MAX, ident=False, optional=True)

@@ -4,6 +4,7 @@ item made a model only when asked for, and the checks of a column the models' fi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from enum import StrEnum
 from typing import Any, ClassVar, Generic, TypeVar, overload
 
 # The models' limits (plan.py), repeated here for the columns; tests check they agree.
@@ -55,6 +56,24 @@ class ModelTable(Sequence[M], Generic[M, C]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({len(self)} {self.noun})"
+
+
+def codes_of(column: list[Any], enum: type[StrEnum]) -> list[str] | None:
+    """The English codes of an enumeration's values as the model reads them: a code as it is,
+    and anything else (a label, in either script) the way the model does, by the enumeration
+    itself; None when one is not a text or names no member."""
+    if not set(map(type, column)) <= {str}:  # (a list or mapping cannot go in a set)
+        return None
+    distinct = set(column)
+    if distinct <= {m.value for m in enum}:
+        return column
+    found: dict[str, str] = {}
+    for value in distinct:
+        try:
+            found[value] = enum(value).value
+        except ValueError:
+            return None
+    return [found[value] for value in column]
 
 
 def counts_accepted(column: list[Any]) -> bool:

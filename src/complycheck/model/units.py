@@ -5,12 +5,13 @@ and leadership posts, four models more) costs about 5 µs, and as much again to 
 :mod:`~complycheck.model.grids`, :func:`read_units` checks the whole list a column at a time
 and keeps the columns for the facts and the reference checks. It is narrower than the
 :class:`~complycheck.model.plan.Unit` model: it accepts a list only when every value is one the
-model certainly accepts unchanged, and every unit passes the model's own consistency checks.
-A unit's functions and divisions, when it has any, are validated by their models. Anything
-else (an enumeration written as a label, a doubtful text, any invalid list) goes to
-the model, which stays the authority for what a unit may be and for every message about a
-wrong one. A test checks on random lists that what this reader accepts the model accepts,
-with the same values.
+model certainly accepts, read as the model reads it (an enumeration's label by the enumeration
+itself, a date as the model parses it), and every unit passes the model's own consistency
+checks. A unit's functions and divisions, when it has any, are validated by their models.
+Anything else (a doubtful text, a value of the wrong kind, any invalid list) goes to the model,
+which stays the authority for what a unit may be and for every message about a wrong one. A
+test checks on random lists that what this reader accepts the model accepts, with the same
+values.
 """
 
 from __future__ import annotations
@@ -25,7 +26,15 @@ from pydantic import TypeAdapter, ValidationError
 
 from .enums import Change, PICategory, Sector, UnitKind
 from .plan import ISO_DATE
-from .tables import IDENT_MAX, NAME_MAX, REASON_MAX, ModelTable, counts_accepted, texts_accepted
+from .tables import (
+    IDENT_MAX,
+    NAME_MAX,
+    REASON_MAX,
+    ModelTable,
+    codes_of,
+    counts_accepted,
+    texts_accepted,
+)
 
 if TYPE_CHECKING:
     from .plan import Division, FunctionAssignment, Unit
@@ -174,12 +183,17 @@ def read_units(
     local = column("locally_specific", False)
     former_name = column("former_name")
     justification = column("justification")
+    kind_codes, change_codes = codes_of(kind, UnitKind), codes_of(change, Change)
+    sector_codes = codes_of(sector, Sector)
+    given_pi = codes_of([p for p in pi_category if p is not None], PICategory)
+    if kind_codes is None or change_codes is None or sector_codes is None or given_pi is None:
+        return None
+    kind, change, sector = kind_codes, change_codes, sector_codes
+    if given_pi:
+        codes = iter(given_pi)
+        pi_category = [None if p is None else next(codes) for p in pi_category]
     if not (
-        _codes(kind, KIND_CODES)
-        and _codes(change, CHANGE_CODES)
-        and _codes(sector, SECTOR_CODES)
-        and _codes([p for p in pi_category if p is not None], PI_CODES)
-        and set(map(type, local)) == {bool}
+        set(map(type, local)) == {bool}
         and counts_accepted(hires)
         and set(map(type, predecessors)) == {list}
         and texts_accepted(ident, IDENT_MAX, ident=True, optional=False)
@@ -253,11 +267,6 @@ def _dates(column: list[Any]) -> list[dt.date | None] | None:
         else:
             return None
     return out
-
-
-def _codes(column: list[Any], codes: frozenset[str]) -> bool:
-    """English codes of an enumeration (a list or mapping cannot go in a set: checked first)."""
-    return set(map(type, column)) <= {str} and set(column) <= codes
 
 
 def _quotas(column: list[Any]) -> list[Quota | None] | None:
