@@ -78,7 +78,8 @@ class GridTable(ModelTable["Grid", GridColumns]):
 
 def read_grids(value: Any, model: Callable[[Any], Grid]) -> GridTable | None:
     """``value`` as a :class:`GridTable` when it is a non-empty list of grids that the model
-    certainly accepts unchanged; otherwise None (the model then validates it)."""
+    certainly accepts, read as the model reads them; otherwise None (the model then validates
+    it)."""
     if type(value) is not list or not value or set(map(type, value)) != {dict}:
         return None
     keys = set().union(*value)  # the keys of every grid, in one pass

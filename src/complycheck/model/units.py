@@ -148,8 +148,8 @@ def read_units(
     divisions: TypeAdapter[list[Division]],
 ) -> UnitTable | None:
     """``value`` as a :class:`UnitTable` when it is a non-empty list of units that the model
-    certainly accepts unchanged; otherwise None (the model then validates it). ``functions``
-    and ``divisions`` validate the lists of those a unit has."""
+    certainly accepts, read as the model reads them; otherwise None (the model then validates
+    it). ``functions`` and ``divisions`` validate the lists of those a unit has."""
     if type(value) is not list or not value or set(map(type, value)) != {dict}:
         return None
     keys = set().union(*value)  # the keys of every unit, in one pass
