@@ -293,7 +293,7 @@ _WORKER: tuple[Rulebook, Engine, Options] | None = None
 
 def _start_worker(rule_dirs: tuple[Path, ...], engine_name: str, options: Options) -> None:
     global _WORKER
-    _collect_between_plans()
+    gc.disable()  # collected between plans: see _check_in_worker
     from .engine import EngineName, make_engine
     from .rulebook.load import load_rulebook
 
@@ -317,10 +317,6 @@ def _check_in_worker(plan_file: PlanFile) -> PlanReport | list[Problem]:
     return _check_file(plan_file, *_WORKER)
 
 
-def _collect_between_plans() -> None:
-    gc.disable()
-
-
 def _in_workers(
     files: list[PlanFile],
     jobs: int,
@@ -341,7 +337,7 @@ def _in_workers(
 
         _WORKER = (rulebook, make_engine(EngineName(engine.name)), options)
         context: Any = multiprocessing.get_context("fork")
-        pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_collect_between_plans)
+        pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=gc.disable)
     else:  # pragma: no cover - not Linux
         context = multiprocessing.get_context("spawn")
         pool = ProcessPoolExecutor(

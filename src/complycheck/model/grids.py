@@ -22,6 +22,7 @@ from .tables import (
     IDENT_MAX,
     NAME_MAX,
     REASON_MAX,
+    Items,
     ModelTable,
     codes_of,
     counts_accepted,
@@ -80,24 +81,12 @@ def read_grids(value: Any, model: Callable[[Any], Grid]) -> GridTable | None:
     """``value`` as a :class:`GridTable` when it is a non-empty list of grids that the model
     certainly accepts, read as the model reads them; otherwise None (the model then validates
     it)."""
-    if type(value) is not list or not value or set(map(type, value)) != {dict}:
+    raw = Items.of(value, FIELDS)
+    required = raw.required("code", "households", "population") if raw else None
+    if raw is None or required is None:
         return None
-    keys = set().union(*value)  # the keys of every grid, in one pass
-    if not keys <= FIELDS:
-        return None
-    try:
-        code = [g["code"] for g in value]
-        households = [g["households"] for g in value]
-        population = [g["population"] for g in value]
-    except KeyError:
-        return None
-
-    def column(field: str, default: Any = None) -> list[Any]:
-        """A field's values; its default all along when no grid gives it."""
-        if field in keys:
-            return [g.get(field, default) for g in value]
-        return [default] * len(value)
-
+    code, households, population = required
+    column = raw.column
     types = codes_of(column("type", DEFAULT_TYPE), GridType)
     if types is None:
         return None

@@ -58,6 +58,38 @@ class ModelTable(Sequence[M], Generic[M, C]):
         return f"{type(self).__name__}({len(self)} {self.noun})"
 
 
+class Items:
+    """A list as a column reader takes it: items that are all mappings, with no key but the
+    model's fields (every key of every item found in one pass)."""
+
+    __slots__ = ("items", "keys")
+
+    def __init__(self, items: list[dict[str, Any]], keys: set[Any]) -> None:
+        self.items = items
+        self.keys = keys
+
+    @classmethod
+    def of(cls, value: Any, fields: frozenset[str]) -> Items | None:
+        """``value`` when it is a non-empty list of mappings whose keys are all ``fields``."""
+        if type(value) is not list or not value or set(map(type, value)) != {dict}:
+            return None
+        keys = set().union(*value)
+        return cls(value, keys) if keys <= fields else None
+
+    def required(self, *fields: str) -> list[list[Any]] | None:
+        """The values of fields every item must give; None when one leaves one out."""
+        try:
+            return [[item[field] for item in self.items] for field in fields]
+        except KeyError:
+            return None
+
+    def column(self, field: str, default: Any = None) -> list[Any]:
+        """A field's values; its default all along when no item gives it."""
+        if field in self.keys:
+            return [item.get(field, default) for item in self.items]
+        return [default] * len(self.items)
+
+
 def codes_of(column: list[Any], enum: type[StrEnum]) -> list[str] | None:
     """The English codes of an enumeration's values as the model reads them: a code as it is,
     and anything else (a label, in either script) the way the model does, by the enumeration

@@ -30,6 +30,7 @@ from .tables import (
     IDENT_MAX,
     NAME_MAX,
     REASON_MAX,
+    Items,
     ModelTable,
     codes_of,
     counts_accepted,
@@ -150,35 +151,19 @@ def read_units(
     """``value`` as a :class:`UnitTable` when it is a non-empty list of units that the model
     certainly accepts, read as the model reads them; otherwise None (the model then validates
     it). ``functions`` and ``divisions`` validate the lists of those a unit has."""
-    if type(value) is not list or not value or set(map(type, value)) != {dict}:
+    raw = Items.of(value, FIELDS)
+    required = raw.required("id", "name", "kind", "change") if raw else None
+    if raw is None or required is None:
         return None
-    keys = set().union(*value)  # the keys of every unit, in one pass
-    if not keys <= FIELDS:
-        return None
-    try:
-        ident = [u["id"] for u in value]
-        name = [u["name"] for u in value]
-        kind = [u["kind"] for u in value]
-        change = [u["change"] for u in value]
-    except KeyError:
-        return None
-
-    def column(field: str, default: Any = None) -> list[Any]:
-        """A field's values; its default all along when no unit gives it."""
-        if field in keys:
-            return [u.get(field, default) for u in value]
-        return [default] * len(value)
-
+    ident, name, kind, change = required
+    column = raw.column
     established = _dates(column("established"))
     abolished = _dates(column("abolished"))
     if established is None or abolished is None:
         return None
     pi_category = column("pi_category")
     sector = column("sector", DEFAULT_SECTOR)
-    if "predecessors" in keys:
-        predecessors = [u.get("predecessors", []) for u in value]
-    else:
-        predecessors = [[] for _ in value]
+    predecessors = _lists(raw, "predecessors")
     hires = column("planned_hires", 0)
     local = column("locally_specific", False)
     former_name = column("former_name")
@@ -210,8 +195,8 @@ def read_units(
     if before is None or after is None or actual is None or posts is None:
         return None
     try:
-        function_lists = _lists(value, "functions", keys, functions)
-        division_lists = _lists(value, "divisions", keys, divisions)
+        function_lists = _lists(raw, "functions", functions.validate_python)
+        division_lists = _lists(raw, "divisions", divisions.validate_python)
     except ValidationError:
         return None
     columns = UnitColumns(
@@ -242,14 +227,12 @@ def read_units(
     return UnitTable(value, columns, model)
 
 
-def _lists(
-    value: list[dict[str, Any]], field: str, keys: set[Any], model: TypeAdapter[Any]
-) -> list[Any]:
-    """Each unit's list of ``field`` (functions or divisions) validated by ``model``: raises
-    ValidationError as the model does."""
-    if field not in keys:
-        return [[] for _ in value]
-    return [model.validate_python(u[field]) if field in u else [] for u in value]
+def _lists(raw: Items, field: str, validate: Callable[[Any], Any] = lambda x: x) -> list[Any]:
+    """Each unit's list of ``field`` (an empty one of its own where a unit gives none), read by
+    ``validate`` (functions and divisions by their models: raises ValidationError as they do)."""
+    if field not in raw.keys:
+        return [[] for _ in raw.items]
+    return [validate(item[field]) if field in item else [] for item in raw.items]
 
 
 def _dates(column: list[Any]) -> list[dt.date | None] | None:
