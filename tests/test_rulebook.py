@@ -180,7 +180,7 @@ def test_rulebook_doc_is_generated_from_the_rules(rulebook: Rulebook) -> None:
 def test_the_rulebook_cache_is_used_invalidated_and_never_trusted_blindly(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import complycheck.rulebook.load as load
+    import complycheck.source_yaml as source_yaml
 
     monkeypatch.setenv("COMPLYCHECK_CACHE_DIR", str(tmp_path / "cache"))
     folder = tmp_path / "rules"
@@ -189,7 +189,7 @@ def test_the_rulebook_cache_is_used_invalidated_and_never_trusted_blindly(
     first = load_rulebook([folder], builtin=False)
     (cached,) = (tmp_path / "cache").glob("rules-*.json")
     # A second load reads the cache, not the YAML.
-    monkeypatch.setattr(load, "load_yaml_fast", lambda path: pytest.fail("parsed again"))
+    monkeypatch.setattr(source_yaml, "load_yaml_fast", lambda path: pytest.fail("parsed again"))
     second = load_rulebook([folder], builtin=False)
     assert second.rules[0].spec == first.rules[0].spec
     monkeypatch.undo()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -315,3 +316,34 @@ def test_lines_on_one_long_line_and_at_the_end() -> None:
     lines = _Lines(text)
     assert lines.position(9_000) == Position(1, 9_001)
     assert lines.position(len(text)) == _offset_position(text, len(text))
+
+
+def test_a_check_of_json_plans_does_not_load_pyyaml(tmp_path: Path) -> None:
+    """PyYAML is loaded for a YAML file, a rule file not cached yet, or a JSON file with
+    something to locate; a check of valid JSON plans with the rules cached needs none of it."""
+    import subprocess
+    import sys
+
+    from .conftest import REPO
+
+    code = (
+        "import sys\n"
+        "from complycheck.cli import cli\n"
+        "try:\n"
+        "    cli([*sys.argv[1:], '--quiet'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('yaml' in sys.modules)\n"
+    )
+    env = {**os.environ, "COMPLYCHECK_CACHE_DIR": str(tmp_path / "cache")}
+
+    def loads_yaml(*args: str) -> bool:
+        run = [sys.executable, "-c", code, "check", *args]
+        done = subprocess.run(run, capture_output=True, text=True, env=env, check=True)
+        return done.stdout.strip().splitlines()[-1] == "True"
+
+    plan = str(REPO / "cases" / "R09" / "violating-json" / "plan.json")
+    assert loads_yaml(plan)  # the first run reads the rule files, and caches them
+    assert not loads_yaml(plan)
+    assert loads_yaml(str(REPO / "cases" / "invalid" / "json-duplicate-key" / "plan.json"))
+    assert loads_yaml(str(REPO / "cases" / "R16" / "violating-small-pi" / "plan.yaml"))

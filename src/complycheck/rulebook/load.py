@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem, RulebookError
 from ..i18n import fold
-from ..source import Document, LazySourceMap, SourceMap, load_yaml_fast
+from ..source import Document, LazySourceMap, SourceMap
 from .cache import ParsedFiles
 from .compiler import CompiledRule, compile_rule, resolve
 from .files import read_exact
@@ -98,6 +98,8 @@ def _fast(path: Path, parsed: ParsedFiles | None) -> Document | None:
     if data is not None:
         text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
         return Document(data, LazySourceMap(str(path), text, "yaml"), "yaml")
+    from ..source_yaml import load_yaml_fast  # PyYAML, loaded only when a rule file is read
+
     doc = load_yaml_fast(path)
     if doc is not None and parsed is not None:
         parsed.put(path, doc.data)
