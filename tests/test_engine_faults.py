@@ -310,3 +310,18 @@ def test_a_worker_collects_cycles_every_so_many_plans(
         report = check._check_in_worker(check.PlanFile(path, str(path)))
         assert not isinstance(report, list) and report.findings
     assert len(collected) == 2
+
+
+@pytest.mark.parametrize(("plans", "jobs"), [(1, 2), (7, 2), (100, 2), (3000, 2), (500, 8)])
+def test_workers_take_plans_in_order_in_chunks_that_shrink_to_one(plans: int, jobs: int) -> None:
+    """Chunks of at most 16 plans while there is much to do, down to single plans at the
+    end, so that no worker is left alone with a long chunk while the others wait."""
+    from complycheck import check
+
+    files = [check.PlanFile(Path(f"p{i}.json"), f"p{i}.json") for i in range(plans)]
+    chunks = list(check._chunks(files, jobs))
+    sizes = [len(c) for c in chunks]
+    assert [f for c in chunks for f in c] == files
+    assert all(1 <= s <= 16 for s in sizes) and sizes == sorted(sizes, reverse=True)
+    assert sizes[-jobs:] == [1] * min(jobs, plans)
+    assert max(sizes) == min(16, max(1, plans // (jobs * 4)))

@@ -317,6 +317,22 @@ def _check_in_worker(plan_file: PlanFile) -> PlanReport | list[Problem]:
     return _check_file(plan_file, *_WORKER)
 
 
+def _check_chunk(chunk: list[PlanFile]) -> list[PlanReport | list[Problem]]:
+    return [_check_in_worker(f) for f in chunk]
+
+
+def _chunks(files: list[PlanFile], jobs: int) -> Iterator[list[PlanFile]]:
+    """``files`` in chunks for ``jobs`` workers, each a quarter of a worker's share of what is
+    left (at most 16 plans, at least one): few messages between processes while there is much
+    to do, and small chunks at the end, so that no worker is left checking a long chunk alone
+    while the others wait."""
+    start = 0
+    while start < len(files):
+        size = max(1, min(16, (len(files) - start) // (jobs * 4)))
+        yield files[start : start + size]
+        start += size
+
+
 def _in_workers(
     files: list[PlanFile],
     jobs: int,
@@ -346,14 +362,14 @@ def _in_workers(
             initializer=_start_worker,
             initargs=(tuple(rule_dirs), engine.name, options),
         )
-    chunk = max(1, min(16, len(files) // (jobs * 8)))
     done = 0
     try:
         try:
             with pool:
-                for result in pool.map(_check_in_worker, files, chunksize=chunk):
-                    done += 1
-                    yield result
+                for results in pool.map(_check_chunk, _chunks(files, jobs)):
+                    for result in results:
+                        done += 1
+                        yield result
         except BrokenProcessPool:  # a worker died (a crash, or out of memory): find which plan
             yield from (_alone(f, context, rule_dirs, engine.name, options) for f in files[done:])
     finally:
