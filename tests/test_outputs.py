@@ -393,3 +393,46 @@ def test_the_core_and_the_machine_formats_need_neither_click_nor_rich() -> None:
     code = f"import sys; import {', '.join(modules)}; {found}"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_every_machine_format_has_a_renderer_and_rich_is_not_one() -> None:
+    from complycheck.reporters.outputs import renderer
+
+    for fmt in OutputFormat:
+        if fmt is OutputFormat.RICH:
+            with pytest.raises(ValueError, match="not a machine format"):
+                renderer(fmt)
+        else:
+            assert callable(renderer(fmt))
+
+
+@pytest.mark.parametrize(
+    ("formats", "loaded"),
+    [
+        ([], ["complycheck.reporters.rich_report"]),
+        (["--format", "sarif=out.sarif"], ["complycheck.reporters.sarif"]),
+        (["--format", "junit=out.xml", "--format", "text"], ["complycheck.reporters.junit"]),
+    ],
+)
+def test_a_check_imports_only_the_formats_it_writes(
+    tmp_path: Path, formats: list[str], loaded: list[str]
+) -> None:
+    reporters = [
+        "complycheck.reporters.rich_report",
+        "complycheck.reporters.sarif",
+        "complycheck.reporters.junit",
+        "complycheck.reporters.markdown",
+    ]
+    code = (
+        "import sys\n"
+        "from complycheck.cli import cli\n"
+        "try:\n"
+        "    cli(sys.argv[1:])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print(sorted(set({reporters!r}) & set(sys.modules)))\n"
+    )
+    plan = str(CASES / "R16" / "violating-small-pi" / "plan.yaml")
+    run = [sys.executable, "-c", code, "check", plan, "--quiet", *formats]
+    done = subprocess.run(run, capture_output=True, text=True, cwd=tmp_path, check=True)
+    assert done.stdout.strip().splitlines()[-1] == str(sorted(loaded))

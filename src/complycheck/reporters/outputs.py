@@ -2,7 +2,8 @@
 parsing, and writing every output of a run (files atomically).
 
 ``rich`` renders the report for reading; every other format is built from the canonical
-document (:mod:`.canonical`), which is built once per run.
+document (:mod:`.canonical`), which is built once per run. Each format's module is imported
+when the format is written, so that a run pays only for the formats it writes.
 """
 
 from __future__ import annotations
@@ -14,21 +15,19 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..fileio import write_atomic
 from ..findings import Severity
 from ..i18n import Lang
 from ..report import Report
 from ..rulebook.load import Rulebook
-from .canonical import CanonicalReport, build
 from .formats import OutputFormat
-from .junit import render_junit
-from .markdown import render_markdown
-from .rich_report import make_console, render_rich
-from .sarif import render_sarif
-from .text import render_github, render_text
 
-Renderer = Callable[[CanonicalReport, Lang], str]
+if TYPE_CHECKING:
+    from .canonical import CanonicalReport
+
+Renderer = Callable[["CanonicalReport", Lang], str]
 
 
 def render_json(doc: CanonicalReport, lang: Lang) -> str:
@@ -36,16 +35,30 @@ def render_json(doc: CanonicalReport, lang: Lang) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
-def renderers(now: dt.datetime | None = None) -> Mapping[OutputFormat, Renderer]:
-    """The machine formats; ``now``: the time a format that needs one records."""
-    return {
-        OutputFormat.TEXT: render_text,
-        OutputFormat.JSON: render_json,
-        OutputFormat.SARIF: render_sarif,
-        OutputFormat.JUNIT: partial(render_junit, now=now),
-        OutputFormat.GITHUB: render_github,
-        OutputFormat.MARKDOWN: render_markdown,
-    }
+def renderer(fmt: OutputFormat, now: dt.datetime | None = None) -> Renderer:
+    """The renderer of a machine format (not ``rich``); ``now``: the time a format that needs
+    one records."""
+    if fmt is OutputFormat.JSON:
+        return render_json
+    if fmt is OutputFormat.SARIF:
+        from .sarif import render_sarif
+
+        return render_sarif
+    if fmt is OutputFormat.JUNIT:
+        from .junit import render_junit
+
+        return partial(render_junit, now=now)
+    if fmt is OutputFormat.MARKDOWN:
+        from .markdown import render_markdown
+
+        return render_markdown
+    from .text import render_github, render_text
+
+    if fmt is OutputFormat.TEXT:
+        return render_text
+    if fmt is OutputFormat.GITHUB:
+        return render_github
+    raise ValueError(f"{fmt.value} is not a machine format")
 
 
 @dataclass(frozen=True)
@@ -132,9 +145,10 @@ def write_outputs(outputs: Sequence[Output], run: RunOutput, echo: Callable[[str
     """Write each output: to its file atomically, or through ``echo`` (the rich report to
     the terminal directly)."""
     doc: CanonicalReport | None = None
-    formats = renderers(run.now)
     for out in outputs:
         if out.format is OutputFormat.RICH:
+            from .rich_report import make_console, render_rich
+
             if out.file is None:
                 render_rich(run.report, make_console(), run.lang, quiet=run.quiet)
                 continue
@@ -144,8 +158,10 @@ def write_outputs(outputs: Sequence[Output], run: RunOutput, echo: Callable[[str
             write_atomic(out.file, buffer.getvalue())
             continue
         if doc is None:
+            from .canonical import build
+
             doc = build(run.report, run.rulebook, fail_on=run.fail_on, severities=run.severities)
-        text = formats[out.format](doc, run.lang)
+        text = renderer(out.format, run.now)(doc, run.lang)
         if out.file is None:
             echo(text)
         else:
