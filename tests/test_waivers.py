@@ -329,3 +329,25 @@ def test_waivers_in_a_json_plan_are_located(tmp_path: Path) -> None:
             expired["location"]["line"]  # type: ignore[index]
         ]
     )
+
+
+def test_plans_without_waivers_come_through_as_they_were_checked(tmp_path: Path) -> None:
+    """A plan with no waiver is left as it is: its findings were put in order when it was
+    checked, and waivers have nothing to mark or add."""
+    import datetime as dt
+
+    from complycheck.check import check_paths
+    from complycheck.engine import EngineName, make_engine
+    from complycheck.rulebook.load import load_rulebook
+    from complycheck.waivers import apply_waivers
+
+    rulebook = load_rulebook()
+    cases = [CASES / "R09" / "violating-json", CASES / "R16" / "violating-small-pi"]
+    report = check_paths(cases, rulebook, make_engine(EngineName.PYTHON))
+    plans = report.plans
+    assert len(plans) == 2 and all(p.findings and not p.waivers for p in plans)
+    for plan in plans:
+        assert list(plan.findings) == sorted(plan.findings, key=lambda f: f.sort_key())
+    known = {r.spec.id for r in rulebook.rules}
+    waived = apply_waivers(report, (), dt.date(2026, 1, 1), known)
+    assert all(a is b for a, b in zip(waived.plans, plans, strict=True))

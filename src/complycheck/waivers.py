@@ -147,6 +147,8 @@ def _covers(w: LocatedWaiver, finding: Finding) -> bool:
 
 
 def _waive_plan(plan: PlanReport, waivers: list[LocatedWaiver], today: dt.date) -> PlanReport:
+    if not waivers:  # most plans: nothing to mark or add, and the findings are in order
+        return plan
     current = [w for w in waivers if w.waiver.expires >= today]
     used: set[int] = set()
     findings: list[Finding] = []
