@@ -186,6 +186,35 @@ def test_console_script_end_to_end(tmp_path: Path) -> None:
     assert f"{bad}:2:7: the file is not valid UTF-8 text" in proc.stdout
 
 
+def test_the_console_script_flushes_every_output_before_it_ends(tmp_path: Path) -> None:
+    """The command ends its process without tearing it down (os._exit); everything it wrote
+    to a pipe and to files is there, whole, with the exit status the command gave."""
+    sarif = tmp_path / "out.sarif"
+    command = [sys.executable, "-m", "complycheck", "check", str(CASES), "--lang", "en"]
+    proc = subprocess.run(
+        [*command, "--format", "json", "--format", f"sarif={sarif}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stderr  # cases/ holds the invalid plans too
+    doc = json.loads(proc.stdout)
+    assert len(doc["plans"]) > 50 and doc["input_errors"] and len(proc.stdout) > 1 << 16
+    assert json.loads(sarif.read_text(encoding="utf-8"))["runs"][0]["results"]
+    usage = subprocess.run([*command, "--no-such-option"], capture_output=True, text=True)
+    assert usage.returncode == 2 and "No such option" in usage.stderr
+
+
+@pytest.mark.parametrize(("code", "status", "printed"), [(None, 0, ""), (3, 3, ""), ("x", 1, "x")])
+def test_the_console_script_exits_as_sys_exit_would(
+    code: object, status: int, printed: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from complycheck.cli import _status
+
+    assert _status(code) == status
+    assert capsys.readouterr().err.strip() == printed
+
+
 def test_rules_lists_every_rule_with_its_packs_and_source(rulebook: Rulebook) -> None:
     result = run("rules", "--lang", "en")
     assert result.exit_code == 0
