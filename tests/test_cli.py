@@ -201,7 +201,9 @@ def test_the_console_script_flushes_every_output_before_it_ends(tmp_path: Path) 
     doc = json.loads(proc.stdout)
     assert len(doc["plans"]) > 50 and doc["input_errors"] and len(proc.stdout) > 1 << 16
     assert json.loads(sarif.read_text(encoding="utf-8"))["runs"][0]["results"]
-    usage = subprocess.run([*command, "--no-such-option"], capture_output=True, text=True)
+    usage = subprocess.run(
+        [*command, "--no-such-option"], capture_output=True, text=True, check=False
+    )
     assert usage.returncode == 2 and "No such option" in usage.stderr
 
 
