@@ -335,7 +335,8 @@ def test_a_check_of_json_plans_does_not_load_pyyaml(tmp_path: Path) -> None:
         "    pass\n"
         "print('yaml' in sys.modules)\n"
     )
-    env = {**os.environ, "COMPLYCHECK_CACHE_DIR": str(tmp_path / "cache")}
+    env = {k: v for k, v in os.environ.items() if k != "COMPLYCHECK_NO_CACHE"}
+    env["COMPLYCHECK_CACHE_DIR"] = str(tmp_path / "cache")
 
     def loads_yaml(*args: str) -> bool:
         run = [sys.executable, "-c", code, "check", *args]
