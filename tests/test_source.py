@@ -18,9 +18,9 @@ from complycheck.errors import InputError, Position
 from complycheck.source import (
     JsonSourceMap,
     _Lines,
-    _offset_position,
     load_file,
     load_text,
+    offset_position,
     parse_json,
     parse_json_located,
 )
@@ -308,14 +308,14 @@ def test_lines_place_offsets_asked_in_any_order_as_a_full_count_does(
                 offset = int(pick * max(len(text) - 1, 0))
                 if text[offset - 1 : offset + 1] == "\r\n":
                     continue  # inside a line end: no value starts there
-                assert lines.position(offset) == _offset_position(text, offset), (text, offset)
+                assert lines.position(offset) == offset_position(text, offset), (text, offset)
 
 
 def test_lines_on_one_long_line_and_at_the_end() -> None:
     text = "{" + "x" * 10_000 + "}"
     lines = _Lines(text)
     assert lines.position(9_000) == Position(1, 9_001)
-    assert lines.position(len(text)) == _offset_position(text, len(text))
+    assert lines.position(len(text)) == offset_position(text, len(text))
 
 
 def test_a_check_of_json_plans_does_not_load_pyyaml(tmp_path: Path) -> None:

@@ -67,7 +67,7 @@ class Document:
     fmt: str
 
 
-def _offset_position(text: str, offset: int) -> Position:
+def offset_position(text: str, offset: int) -> Position:
     """The line and column of character ``offset`` of ``text``."""
     breaks = list(_NEWLINE.finditer(text, 0, offset))
     start = breaks[-1].end() if breaks else 0
@@ -110,7 +110,7 @@ def _check_json_syntax(text: str, file: str) -> None:
     try:
         json.loads(text)
     except json.JSONDecodeError as exc:
-        where = _offset_position(text, exc.pos)
+        where = offset_position(text, exc.pos)
         message = exc.msg.removesuffix(" at")  # "Invalid control character at"
         raise InputError.single(file, where, f"JSON syntax error: {message}") from None
     except (ValueError, RecursionError):

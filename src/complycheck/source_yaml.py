@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from .errors import InputError, Position
-from .source import MAX_BYTES, Document, LazySourceMap, PathKey, SourceMap, _offset_position
+from .source import MAX_BYTES, Document, LazySourceMap, PathKey, SourceMap, offset_position
 
 try:  # libyaml is much faster; the pure-Python composer behaves the same.
     _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
@@ -204,7 +204,7 @@ def compose(text: str, file: str, fmt: str) -> Document:
         offset = exc.position  # libyaml counts UTF-8 bytes, the Python reader characters
         if issubclass(_Loader, yaml.CSafeLoader):
             offset = len(text.encode("utf-8")[:offset].decode("utf-8", errors="ignore"))
-        where = _offset_position(text, offset)
+        where = offset_position(text, offset)
         what = f"character U+{exc.character:04X} is not allowed ({exc.reason})"
         raise InputError.single(file, where, f"{fmt.upper()} syntax error: {what}") from None
     except yaml.YAMLError as exc:  # pragma: no cover - no other error lacks a mark
