@@ -30,6 +30,7 @@ MAX_DEPTH = 64
 # libyaml composes recursively in C: tens of thousands of levels exhaust the stack and kill
 # the process. A document that cannot nest deeper than this is composed without a scan.
 SCAN_DEPTH_ABOVE = 1_000
+
 _SCALAR = yaml.SafeLoader  # constructor methods for scalar tags only
 _STR = "tag:yaml.org,2002:str"
 _ALLOWED_SCALAR_TAGS = {
@@ -234,7 +235,7 @@ class _StrictFastLoader(_Loader):  # type: ignore[misc, valid-type]
 
 def load_yaml_fast(path: Path) -> Document | None:
     """A small, well-formed YAML file read with the C loader, or None when anything is unusual
-    (the caller then uses :func:`load_file`, which says exactly what and where)."""
+    (the caller then uses :func:`.source.load_file`, which says exactly what and where)."""
     try:
         if path.stat().st_size > MAX_BYTES:
             return None
