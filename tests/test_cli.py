@@ -207,6 +207,38 @@ def test_the_console_script_flushes_every_output_before_it_ends(tmp_path: Path) 
     assert usage.returncode == 2 and "No such option" in usage.stderr
 
 
+@pytest.mark.parametrize("traced", [False, True])
+def test_the_console_script_exits_the_ordinary_way_only_when_watched(
+    tmp_path: Path, traced: bool
+) -> None:
+    """Exit handlers run (a profiler or coverage writes its data) when a tracer watches the
+    process; otherwise the process ends at once, and they do not."""
+    marker = tmp_path / "exit-handlers-ran"
+    code = (
+        "import atexit, sys\n"
+        f"atexit.register(lambda: open({str(marker)!r}, 'w').close())\n"
+        f"{'sys.settrace(lambda *a: None)' if traced else ''}\n"
+        "from complycheck.cli import main\n"
+        "sys.argv = ['complycheck', *sys.argv[1:]]\n"
+        "main()\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, "check", str(VIOLATING), "--quiet"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1 and "Summary:" in proc.stdout, proc.stderr
+    assert marker.exists() is traced
+
+
+def test_the_console_script_under_cprofile_writes_its_profile(tmp_path: Path) -> None:
+    out = tmp_path / "check.prof"
+    command = [sys.executable, "-m", "cProfile", "-o", str(out), "-m", "complycheck"]
+    subprocess.run([*command, "check", str(VIOLATING), "--quiet"], capture_output=True, check=False)
+    assert out.stat().st_size > 0
+
+
 @pytest.mark.parametrize(("code", "status", "printed"), [(None, 0, ""), (3, 3, ""), ("x", 1, "x")])
 def test_the_console_script_exits_as_sys_exit_would(
     code: object, status: int, printed: str, capsys: pytest.CaptureFixture[str]
