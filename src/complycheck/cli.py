@@ -514,14 +514,19 @@ def main() -> None:
         status = _status(exc.code)
     else:  # pragma: no cover - in standalone mode click always exits
         status = ExitCode.OK
+    if not _flushed() or _observed():
+        sys.exit(status)  # the interpreter reports the closed pipe; the profiler writes its data
+    os._exit(status)
+
+
+def _flushed() -> bool:
+    """Whether standard output and error could be flushed (not, say, into a closed pipe)."""
     try:
         sys.stdout.flush()
         sys.stderr.flush()
-    except OSError:  # a closed pipe, say: the interpreter says so and exits as it always has
-        sys.exit(status)
-    if _observed():
-        sys.exit(status)
-    os._exit(status)
+    except OSError:
+        return False
+    return True
 
 
 def _observed() -> bool:
