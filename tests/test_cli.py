@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, NoReturn
 
 import pytest
 from click.testing import CliRunner, Result
@@ -230,6 +233,41 @@ def test_the_console_script_exits_the_ordinary_way_only_when_watched(
     )
     assert proc.returncode == 1 and "Summary:" in proc.stdout, proc.stderr
     assert marker.exists() is traced
+
+
+def test_the_console_script_ends_before_it_frees_the_report(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What the command built (for a national batch, a quarter of a million findings) is
+    still there when the process ends: nothing frees it on the way out."""
+    from complycheck import check
+    from complycheck import cli as command
+
+    checked: list[weakref.ref[object]] = []
+    check_paths = check.check_paths
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        report = check_paths(*args, **kwargs)
+        checked.append(weakref.ref(report.plans[0]))
+        return report
+
+    class Ended(Exception):
+        pass
+
+    ends: list[tuple[int, bool]] = []
+
+    def end(status: int) -> NoReturn:
+        ends.append((status, checked[0]() is not None))
+        raise Ended
+
+    monkeypatch.setattr(check, "check_paths", recording)
+    monkeypatch.setattr(command, "_observed", lambda: False)
+    monkeypatch.setattr(os, "_exit", end)
+    monkeypatch.setattr(sys, "argv", ["complycheck", "check", str(VIOLATING), "--quiet"])
+    with pytest.raises(Ended):
+        command.main()
+    assert ends == [(1, True)]
+    assert "Summary:" in capsys.readouterr().out
 
 
 def test_the_console_script_under_cprofile_writes_its_profile(tmp_path: Path) -> None:
