@@ -67,3 +67,32 @@ def test_the_step_timings_run_over_generated_plans(
     assert table[0].startswith("| step (2 plans, 1 rounds)")
     assert len(table) == 2 + len(steps.STEPS) + 1
     assert all(row.count("|") == 3 for row in table)
+
+
+def test_the_fixed_cost_fit_recovers_a_line() -> None:
+    import fixed
+
+    intercept, slope = fixed.fit({2: 0.21, 10: 0.25, 100: 0.70})
+    assert intercept == pytest.approx(0.2)
+    assert slope == pytest.approx(0.005)
+    with pytest.raises(ValueError):
+        fixed.fit({100: 0.7})
+
+
+def test_the_province_targets_bounds_on_the_cost_per_plan() -> None:
+    import fixed
+
+    # A floor of 2 ms a plan allows 0.6 s for 100 plans; with 0.1 s fixed, 5 ms a plan at
+    # most. Flatness: 0.1/3000 + p >= 0.7 (0.1/100 + p) gives p >= 2.22 ms.
+    roomy = fixed.limits(0.1, 0.002)
+    assert roomy["per_plan_ms_at_most_for_wall_over_floor"] == 5.0
+    assert roomy["per_plan_ms_at_least_for_flat_per_fact"] == 2.22
+    assert roomy["both_possible"] is True
+    # The largest fixed cost that leaves any room: there the two bounds meet.
+    largest = roomy["fixed_s_at_most_for_both"]
+    assert largest == pytest.approx(0.186, abs=1e-3)
+    edge = fixed.limits(0.6 / (1 + 100 * (0.7 / 100 - 1 / 3000) / 0.3), 0.002)
+    assert edge["per_plan_ms_at_most_for_wall_over_floor"] == pytest.approx(
+        edge["per_plan_ms_at_least_for_flat_per_fact"], abs=0.01
+    )
+    assert fixed.limits(largest + 0.01, 0.002)["both_possible"] is False
